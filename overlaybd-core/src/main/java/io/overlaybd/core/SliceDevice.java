@@ -1,0 +1,108 @@
+package io.overlaybd.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * A window {@code [offset, offset+length)} of another device, seen as a device of {@code length} bytes: the payload
+ * of a tar member, for instance. Thread-safe when the wrapped device is.
+ */
+public final class SliceDevice implements RandomAccessBlockDevice {
+    private final RandomAccessBlockDevice base;
+    private final long offset;
+    private final long length;
+    private final String description;
+    private final boolean ownsBase;
+
+    private SliceDevice(RandomAccessBlockDevice base, long offset, long length, String description, boolean owns) {
+        this.base = base;
+        this.offset = offset;
+        this.length = length;
+        this.description = description;
+        this.ownsBase = owns;
+    }
+
+    /**
+     * @param owns whether closing the slice closes {@code base}
+     * @throws IllegalArgumentException if the window does not lie inside {@code base}
+     */
+    public static SliceDevice of(RandomAccessBlockDevice base, long offset, long length, String description,
+                                 boolean owns) {
+        Objects.requireNonNull(base);
+        if (offset < 0 || length < 0 || offset > base.size() || base.size() - offset < length) {
+            throw new IllegalArgumentException("slice [" + offset + ", +" + length + ") outside " + base.description()
+                    + " of size " + base.size());
+        }
+        return new SliceDevice(base, offset, length, Objects.requireNonNull(description), owns);
+    }
+
+    /** @return the device this slice reads from. */
+    public RandomAccessBlockDevice base() {
+        return base;
+    }
+
+    /** @return where the slice starts in {@link #base()}. */
+    public long offset() {
+        return offset;
+    }
+
+    @Override
+    public long size() {
+        return length;
+    }
+
+    @Override
+    public int read(long position, byte[] dst, int dstOffset, int len) throws IOException {
+        Objects.checkFromIndexSize(dstOffset, len, dst.length);
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        if (len == 0) {
+            return 0;
+        }
+        if (position >= length) {
+            return -1;
+        }
+        return base.read(offset + position, dst, dstOffset, (int) Math.min(len, length - position));
+    }
+
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        int len = dst.remaining();
+        if (len == 0) {
+            return 0;
+        }
+        if (position >= length) {
+            return -1;
+        }
+        int want = (int) Math.min(len, length - position);
+        int oldLimit = dst.limit();
+        dst.limit(dst.position() + want);
+        try {
+            return base.read(offset + position, dst);
+        } finally {
+            dst.limit(oldLimit);
+        }
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (ownsBase) {
+            base.close();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The OverlayBD SDK core: the {@link io.overlaybd.core.RandomAccessBlockDevice} interface every format
+ * decorates, the checked format exceptions, the raw CRC32C of the format, tar framing and atomic file output.
+ * It has no runtime dependency.
+ */
+module io.overlaybd.core {
+    exports io.overlaybd.core;
+}

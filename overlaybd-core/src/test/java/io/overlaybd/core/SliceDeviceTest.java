@@ -1,0 +1,10 @@
+package io.overlaybd.core;
+
+class SliceDeviceTest extends RandomAccessBlockDeviceContract {
+    @Override
+    protected RandomAccessBlockDevice open(byte[] content) {
+        byte[] padded = new byte[content.length + 1000];
+        System.arraycopy(content, 0, padded, 777, content.length);
+        return SliceDevice.of(MemoryDevice.wrap(padded), 777, content.length, "slice(test)", true);
+    }
+}
