@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <p>The folder comes from the system property {@code overlaybd.interop.dir} (set by the Maven build to
  * {@code ../shared/fixtures/interop} beside the checkout), else from the relative paths {@code ../shared/...} and
  * {@code ../../shared/...}. When it is absent, interop tests are skipped with a message, unless the property
- * {@code overlaybd.interop.required=true} is set (as CI does), in which case they fail.
+ * {@code overlaybd.interop.required=true} or the environment variable {@code CI=true} is set (as in CI), in which
+ * case they fail: CI must never pass by skipping them.
  */
 public final class InteropFixtures {
     private static volatile Expected expected;
@@ -51,7 +52,9 @@ public final class InteropFixtures {
     /** @return the fixture folder; skips the calling test (or fails it, when required) if there is none. */
     public static Path dir() {
         Path p = find();
-        if (p == null && Boolean.getBoolean("overlaybd.interop.required")) {
+        boolean required = Boolean.getBoolean("overlaybd.interop.required")
+                || "true".equalsIgnoreCase(System.getenv("CI"));
+        if (p == null && required) {
             throw new IllegalStateException("interop fixtures are required but were not found; set "
                     + "-Doverlaybd.interop.dir=/path/to/shared/fixtures/interop");
         }
