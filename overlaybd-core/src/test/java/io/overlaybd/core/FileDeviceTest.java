@@ -1,5 +1,7 @@
 package io.overlaybd.core;
 
+import io.overlaybd.testing.RandomAccessBlockDeviceContract;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,7 @@
 package io.overlaybd.core;
 
+import io.overlaybd.testing.RandomAccessBlockDeviceContract;
+
 class MemoryDeviceTest extends RandomAccessBlockDeviceContract {
     @Override
     protected RandomAccessBlockDevice open(byte[] content) {

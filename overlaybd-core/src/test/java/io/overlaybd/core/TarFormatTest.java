@@ -1,5 +1,7 @@
 package io.overlaybd.core;
 
+import io.overlaybd.testing.InteropFixtures;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

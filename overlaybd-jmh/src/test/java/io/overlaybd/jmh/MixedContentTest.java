@@ -2,7 +2,7 @@ package io.overlaybd.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.overlaybd.core.InteropFixtures;
+import io.overlaybd.testing.InteropFixtures;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 

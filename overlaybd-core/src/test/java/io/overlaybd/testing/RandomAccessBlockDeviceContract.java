@@ -1,4 +1,6 @@
-package io.overlaybd.core;
+package io.overlaybd.testing;
+
+import io.overlaybd.core.RandomAccessBlockDevice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
