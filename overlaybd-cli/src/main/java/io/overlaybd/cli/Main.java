@@ -1,11 +1,141 @@
 package io.overlaybd.cli;
 
-/** Entry point of the {@code overlaybd} command-line tool. */
-public final class Main {
-    private Main() {
-    }
+import io.overlaybd.core.FormatException;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Entry point of the {@code overlaybd} command-line tool. Every command is a thin layer over library calls: the
+ * format logic lives in the SDK modules, so whatever the tool does, a Java program can do too.
+ *
+ * <p>Exit codes: 0 success (clean), 1 problems found ({@code zfile check}, {@code verify}), 2 the command could not
+ * run (unreadable input, bad arguments). An error is one line on stderr naming the file and the offset; stack traces
+ * only with {@code --verbose}.
+ */
+@Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
+        subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
+                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
+                CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success; the input is clean", "1:problems were found (zfile check, verify)",
+                "2:the command could not run: unreadable input, bad arguments"})
+public final class Main implements Runnable {
+    /** Success, and for checking commands: nothing wrong was found. */
+    public static final int EXIT_OK = 0;
+    /** A checking command found problems. */
+    public static final int EXIT_PROBLEMS = 1;
+    /** The command could not run: unreadable input, I/O error, bad usage. */
+    public static final int EXIT_ERROR = 2;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
+    boolean verbose;
+
+    OutputStream stdout;
+    PrintStream stderr;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(0);
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        int code = run(args, out, System.err);
+        try {
+            out.flush();
+        } catch (IOException e) {
+            System.err.println("overlaybd: cannot write to stdout: " + e.getMessage());
+            code = EXIT_ERROR;
+        }
+        System.exit(code);
+    }
+
+    /** Runs the tool with the given streams; returns the exit code. */
+    public static int run(String[] args, OutputStream stdout, PrintStream stderr) {
+        Main main = new Main();
+        main.stdout = stdout;
+        main.stderr = stderr;
+        CommandLine cl = new CommandLine(main);
+        PrintWriter outWriter = new PrintWriter(new java.io.OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+        cl.setOut(outWriter);
+        cl.setErr(new PrintWriter(stderr, true));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(e -> EXIT_ERROR);
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine c = ex.getCommandLine();
+            stderr.println("overlaybd: " + ex.getMessage());
+            stderr.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_ERROR;
+        });
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            stderr.println("overlaybd: " + describe(ex));
+            if (verbose) {
+                ex.printStackTrace(stderr);
+            }
+            return EXIT_ERROR;
+        });
+        int code = cl.execute(args);
+        outWriter.flush();
+        return code;
+    }
+
+    /** One line for a failure: format errors already name file, structure and offset. */
+    static String describe(Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
+        if (e instanceof FormatException) {
+            return e.getMessage();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "file already exists: " + e.getMessage();
+        }
+        String msg = e.getMessage();
+        if (msg == null || msg.isBlank()) {
+            msg = e.getClass().getSimpleName();
+        } else if (!(e instanceof IOException) && !(e instanceof IllegalArgumentException)
+                && !(e instanceof IllegalStateException)) {
+            msg = e.getClass().getSimpleName() + ": " + msg;
+        }
+        return msg.replace('\n', ' ');
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Looks up the root command object, which holds the streams. */
+    static Main root(CommandLine.Model.CommandSpec spec) {
+        return (Main) spec.root().userObject();
+    }
+
+    /** Reports the version from the jar manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"overlaybd " + (v != null ? v : "0.1.0-SNAPSHOT"),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
     }
 }

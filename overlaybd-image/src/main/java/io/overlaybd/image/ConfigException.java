@@ -11,7 +11,11 @@ public class ConfigException extends IOException {
     private final String field;
 
     public ConfigException(Path file, String field, String detail) {
-        super(file + ": " + field + ": " + detail);
+        this(file, field, detail, null);
+    }
+
+    public ConfigException(Path file, String field, String detail, Throwable cause) {
+        super(file + ": " + field + ": " + detail, cause);
         this.file = file;
         this.field = field;
     }

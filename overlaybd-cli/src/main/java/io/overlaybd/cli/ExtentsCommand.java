@@ -1,0 +1,66 @@
+package io.overlaybd.cli;
+
+import io.overlaybd.image.Image;
+import io.overlaybd.lsmt.Extent;
+import io.overlaybd.lsmt.Extents;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code overlaybd extents}: which ranges of the device hold data, are zeroed, or are holes. */
+@Command(name = "extents", mixinStandardHelpOptions = true,
+        description = "List the device's extents: data, zeroed (discarded) and holes, like SEEK_DATA/SEEK_HOLE.")
+final class ExtentsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
+    List<Path> images;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Image image = Image.open(images)) {
+            List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
+                    : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
+            if (json) {
+                List<Object> list = new ArrayList<>();
+                for (Extent e : extents) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("offset", e.offset());
+                    m.put("length", e.length());
+                    m.put("kind", e.kind().name().toLowerCase(java.util.Locale.ROOT));
+                    list.add(m);
+                }
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("size", image.device().size());
+                root.put("extents", list);
+                Output.json(out, root);
+            } else {
+                out.printf("%-16s %-16s %s%n", "OFFSET", "LENGTH", "KIND");
+                for (Extent e : extents) {
+                    out.printf("%-16d %-16d %s%n", e.offset(), e.length(), e.kind().name().toLowerCase(
+                            java.util.Locale.ROOT));
+                }
+                for (Extent.Kind k : Extent.Kind.values()) {
+                    out.printf("# %s: %d bytes%n", k.name().toLowerCase(java.util.Locale.ROOT),
+                            Extents.total(extents, k));
+                }
+                out.flush();
+            }
+        }
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,189 @@
+package io.overlaybd.cli;
+
+import io.overlaybd.core.AtomicFileOutput;
+import io.overlaybd.core.FormatException;
+import io.overlaybd.core.RandomAccessBlockDevice;
+import io.overlaybd.image.Blob;
+import io.overlaybd.zfile.ZFileAlgorithm;
+import io.overlaybd.zfile.ZFileDevice;
+import io.overlaybd.zfile.ZFileWriter;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code overlaybd zfile …}: compress, decompress and check ZFiles. */
+@Command(name = "zfile", mixinStandardHelpOptions = true,
+        description = "Compress, decompress and check ZFiles (seekable block-compressed files).",
+        subcommands = {ZFileCommand.Compress.class, ZFileCommand.Decompress.class, ZFileCommand.Check.class})
+final class ZFileCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: compress, decompress "
+                + "or check");
+    }
+
+    /** Shared by the commands that write ZFiles. */
+    static final class CompressionOptions {
+        @Option(names = "--algorithm", paramLabel = "lz4|zstd", defaultValue = "lz4",
+                description = "Block codec. Default: ${DEFAULT-VALUE}.")
+        String algorithm;
+
+        @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4k",
+                description = "Uncompressed bytes per block: a power of two from 4k to 64k. Default: 4k, as the "
+                        + "reference.")
+        long blockSize;
+
+        ZFileAlgorithm algorithm() {
+            return switch (algorithm.toLowerCase(java.util.Locale.ROOT)) {
+                case "lz4" -> ZFileAlgorithm.LZ4;
+                case "zstd" -> ZFileAlgorithm.ZSTD;
+                default -> throw new IllegalArgumentException("--algorithm must be lz4 or zstd, not '" + algorithm
+                        + "'");
+            };
+        }
+
+        int blockSize() {
+            if (blockSize < 4096 || blockSize > 65536 || Long.bitCount(blockSize) != 1) {
+                throw new IllegalArgumentException("--block-size must be a power of two from 4k to 64k, not "
+                        + blockSize);
+            }
+            return (int) blockSize;
+        }
+    }
+
+    @Command(name = "compress", mixinStandardHelpOptions = true,
+            description = "Compress IN (a file, or - for stdin) into the ZFile OUT, written atomically.")
+    static final class Compress implements Callable<Integer> {
+        @CommandLine.Mixin
+        CompressionOptions compression = new CompressionOptions();
+
+        @Option(names = "--no-crc", description = "Do not store a CRC32C after each block (the reference always "
+                + "does).")
+        boolean noCrc;
+
+        @Option(names = "--tar", description = "Wrap the ZFile in a one-member tar, as overlaybd-zfile -t does.")
+        boolean tar;
+
+        @Option(names = "--overwrite-header", description = "Rewrite the header with the final fields (flags 0x1B),"
+                + " as overlaybd-commit -z does.")
+        boolean overwriteHeader;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+                description = "Compress on N threads; the output is identical. Default: ${DEFAULT-VALUE}.")
+        int threads;
+
+        @Parameters(index = "0", paramLabel = "IN")
+        String in;
+
+        @Parameters(index = "1", paramLabel = "OUT")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1");
+            }
+            ZFileWriter writer = ZFileWriter.builder().algorithm(compression.algorithm())
+                    .blockSize(compression.blockSize()).blockCrc(!noCrc).threads(threads).tar(tar)
+                    .overwriteHeader(overwriteHeader).build();
+            if (in.equals("-")) {
+                writer.write(System.in, out);
+            } else {
+                try (InputStream input = Files.newInputStream(Path.of(in))) {
+                    writer.write(input, out);
+                }
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "decompress", mixinStandardHelpOptions = true,
+            description = "Decompress the ZFile IN (plain or tar-wrapped) into OUT, written atomically.")
+    static final class Decompress implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "IN")
+        Path in;
+
+        @Parameters(index = "1", paramLabel = "OUT")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Blob blob = Blob.open(in)) {
+                ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(in
+                        + " is not a ZFile (detected " + blob.kind() + ")"));
+                try (AtomicFileOutput output = AtomicFileOutput.create(out)) {
+                    copy(z, output.stream());
+                    output.commit();
+                }
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    static void copy(RandomAccessBlockDevice dev, OutputStream out) throws java.io.IOException {
+        byte[] buf = new byte[1 << 20];
+        for (long pos = 0; pos < dev.size(); ) {
+            int n = (int) Math.min(buf.length, dev.size() - pos);
+            dev.readFully(pos, buf, 0, n);
+            out.write(buf, 0, n);
+            pos += n;
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Check every block of a ZFile: its CRC (when stored), that it decompresses, and its "
+                    + "decompressed length.",
+                    "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."})
+    static final class Check implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--max-errors", defaultValue = "20", paramLabel = "N",
+                description = "Stop listing bad blocks after N (all are still counted). Default: ${DEFAULT-VALUE}.")
+        int maxErrors;
+
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Blob blob;
+            try {
+                blob = Blob.open(file);
+            } catch (FormatException e) {
+                out.println(file + ": CORRUPT: " + e.getMessage());
+                return Main.EXIT_PROBLEMS;
+            }
+            try (blob) {
+                ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(file
+                        + " is not a ZFile (detected " + blob.kind() + ")"));
+                long bad = 0;
+                for (int i = 0; i < z.blockCount(); i++) {
+                    try {
+                        z.checkBlock(i);
+                    } catch (FormatException e) {
+                        if (bad++ < maxErrors) {
+                            out.println(file + ": block " + i + ": " + e.getMessage());
+                        }
+                    }
+                }
+                out.println(file + ": " + z.blockCount() + " blocks, " + (z.hasBlockCrc() ? "CRC checked"
+                        : "no block CRC stored") + ", " + (bad == 0 ? "OK" : bad + " bad"));
+                return bad == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.overlaybd.image;
+
+import io.overlaybd.core.FileDevice;
+import io.overlaybd.core.RandomAccessBlockDevice;
+import io.overlaybd.core.SliceDevice;
+import io.overlaybd.core.TarFormat;
+import io.overlaybd.lsmt.LsmtLayer;
+import io.overlaybd.zfile.ZFileDevice;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * One blob file opened by looking at its bytes, never its name: an optional tar wrapper (ustar, pax or GNU), then an
+ * optional ZFile, then either an LSMT layer or plain data. The unwrapped content is {@link #content()}; when it is an
+ * LSMT layer, {@link #layer()} is that layer. Reads are thread-safe; closing the blob closes everything it opened.
+ */
+public final class Blob implements AutoCloseable {
+    private final Path path;
+    private final FileDevice file;
+    private final TarFormat.Member tarMember;
+    private final ZFileDevice zfile;
+    private final RandomAccessBlockDevice content;
+    private final LsmtLayer layer;
+
+    private Blob(Path path, FileDevice file, TarFormat.Member tarMember, ZFileDevice zfile,
+                 RandomAccessBlockDevice content, LsmtLayer layer) {
+        this.path = path;
+        this.file = file;
+        this.tarMember = tarMember;
+        this.zfile = zfile;
+        this.content = content;
+        this.layer = layer;
+    }
+
+    /** What a blob turned out to be. */
+    public enum Kind {
+        /** An LSMT layer, stored raw. */
+        LSMT,
+        /** An LSMT layer inside a ZFile. */
+        ZFILE_LSMT,
+        /** A ZFile whose content is not an LSMT layer. */
+        ZFILE,
+        /** Plain bytes: neither ZFile nor LSMT. */
+        RAW
+    }
+
+    /**
+     * Opens and detects a blob.
+     *
+     * @throws io.overlaybd.core.FormatException when a detected structure is corrupt (a tar header lying about its
+     *                                           size, a ZFile whose trailer is broken, an LSMT with a bad index…)
+     */
+    public static Blob open(Path path) throws IOException {
+        FileDevice file = FileDevice.open(path);
+        try {
+            RandomAccessBlockDevice dev = file;
+            Optional<TarFormat.Member> member = TarFormat.firstFile(file);
+            if (member.isPresent()) {
+                TarFormat.Member m = member.get();
+                dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(),
+                        "tar(" + file.description() + ")", false);
+            }
+            ZFileDevice zfile = null;
+            if (ZFileDevice.isZFile(dev)) {
+                zfile = ZFileDevice.open(dev, false);
+                dev = zfile;
+            }
+            LsmtLayer layer = null;
+            if (LsmtLayer.isLsmt(dev)) {
+                layer = LsmtLayer.open(dev, false);
+            }
+            return new Blob(path, file, member.orElse(null), zfile, dev, layer);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** @return the file path. */
+    public Path path() {
+        return path;
+    }
+
+    /** @return the detected kind. */
+    public Kind kind() {
+        if (layer != null) {
+            return zfile != null ? Kind.ZFILE_LSMT : Kind.LSMT;
+        }
+        return zfile != null ? Kind.ZFILE : Kind.RAW;
+    }
+
+    /** @return the raw file device. */
+    public FileDevice file() {
+        return file;
+    }
+
+    /** @return the tar member holding the payload, if the blob is tar-wrapped. */
+    public Optional<TarFormat.Member> tarMember() {
+        return Optional.ofNullable(tarMember);
+    }
+
+    /** @return the ZFile device, if the payload is a ZFile. */
+    public Optional<ZFileDevice> zfile() {
+        return Optional.ofNullable(zfile);
+    }
+
+    /** @return the unwrapped content: the LSMT blob bytes, or the plain data. */
+    public RandomAccessBlockDevice content() {
+        return content;
+    }
+
+    /** @return the LSMT layer, if the content is one. */
+    public Optional<LsmtLayer> layer() {
+        return Optional.ofNullable(layer);
+    }
+
+    /** @return true if the content is an LSMT layer. */
+    public boolean isLayer() {
+        return layer != null;
+    }
+
+    @Override
+    public String toString() {
+        return path + " (" + kind() + (tarMember != null ? ", tar" : "") + ")";
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (FileDevice f = file) {
+            if (layer != null) {
+                layer.close();
+            }
+            if (zfile != null) {
+                zfile.close();
+            }
+        }
+    }
+}

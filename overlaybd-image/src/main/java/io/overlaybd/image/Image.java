@@ -1,0 +1,204 @@
+package io.overlaybd.image;
+
+import io.overlaybd.core.RandomAccessBlockDevice;
+import io.overlaybd.lsmt.LayerStack;
+import io.overlaybd.lsmt.LsmtLayer;
+import io.overlaybd.lsmt.StackOptions;
+import io.overlaybd.lsmt.WritableLayer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An opened OverlayBD image: a list of blobs (lowest first) or a {@code config.json}, composed into one read-only
+ * device. A single blob that is not an LSMT layer (a plain ZFile, say) is its own device; otherwise every blob must
+ * be an LSMT layer and the device is their {@link LayerStack}, with the config's writable upper on top when it names
+ * one. Reads are positional and thread-safe; {@link #close()} closes every blob.
+ */
+public final class Image implements AutoCloseable {
+    private final List<Blob> blobs;
+    private final ImageConfig config;
+    private final LayerStack stack;
+    private final WritableLayer upper;
+    private final RandomAccessBlockDevice device;
+
+    private Image(List<Blob> blobs, ImageConfig config, LayerStack stack, WritableLayer upper,
+                  RandomAccessBlockDevice device) {
+        this.blobs = blobs;
+        this.config = config;
+        this.stack = stack;
+        this.upper = upper;
+        this.device = device;
+    }
+
+    /**
+     * Opens what a user names on a command line: one {@code config.json} (recognised by its content, a JSON object),
+     * or one or more blob files, lowest layer first.
+     */
+    public static Image open(List<Path> inputs) throws IOException {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("no image given");
+        }
+        if (inputs.size() == 1 && isJsonConfig(inputs.get(0))) {
+            return openConfig(inputs.get(0));
+        }
+        return openLayers(inputs);
+    }
+
+    /** @return true if the file starts (after white space) with '{', as a config.json does and no blob does. */
+    public static boolean isJsonConfig(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            int c;
+            do {
+                c = in.read();
+            } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+            return c == '{';
+        }
+    }
+
+    /** Opens blob files, lowest layer first. */
+    public static Image openLayers(List<Path> lowestFirst) throws IOException {
+        List<Blob> blobs = new ArrayList<>();
+        try {
+            for (Path p : lowestFirst) {
+                blobs.add(Blob.open(p));
+            }
+            return compose(blobs, null, null);
+        } catch (IOException | RuntimeException e) {
+            closeAll(blobs, e);
+            throw e;
+        }
+    }
+
+    /** Opens the image a config.json describes; errors name the config entry that failed. */
+    public static Image openConfig(Path configFile) throws IOException {
+        ImageConfig cfg = ImageConfig.read(configFile);
+        List<Blob> blobs = new ArrayList<>();
+        WritableLayer upper = null;
+        try {
+            List<ImageConfig.Lower> lowers = cfg.lowers();
+            if (cfg.accelerationLayer() && !lowers.isEmpty()) {
+                lowers = lowers.subList(0, lowers.size() - 1); // the reference drops the trace layer from the stack
+            }
+            for (ImageConfig.Lower lower : lowers) {
+                Path file = cfg.blobFile(lower);
+                try {
+                    Blob b = Blob.open(file);
+                    blobs.add(b);
+                    if (!b.isLayer()) {
+                        throw new ConfigException(configFile, lower.label(), file + " is not an LSMT layer (detected "
+                                + b.kind() + ")");
+                    }
+                } catch (ConfigException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new ConfigException(configFile, lower.label(), e.getMessage(), e);
+                }
+            }
+            if (cfg.upper().isPresent()) {
+                ImageConfig.Upper u = cfg.upper().get();
+                try {
+                    upper = WritableLayer.open(u.data(), u.index());
+                } catch (IOException e) {
+                    throw new ConfigException(configFile, "upper", e.getMessage(), e);
+                }
+            }
+            return compose(blobs, cfg, upper);
+        } catch (IOException | RuntimeException e) {
+            if (upper != null) {
+                try {
+                    upper.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            closeAll(blobs, e);
+            throw e;
+        }
+    }
+
+    private static Image compose(List<Blob> blobs, ImageConfig cfg, WritableLayer upper) throws IOException {
+        if (blobs.size() == 1 && !blobs.get(0).isLayer() && upper == null) {
+            return new Image(List.copyOf(blobs), cfg, null, null, blobs.get(0).content());
+        }
+        List<LsmtLayer> layers = new ArrayList<>();
+        for (Blob b : blobs) {
+            if (!b.isLayer()) {
+                throw new IllegalArgumentException(b.path() + " is not an LSMT layer (detected " + b.kind()
+                        + "): only LSMT layers can be stacked");
+            }
+            layers.add(b.layer().orElseThrow());
+        }
+        LayerStack stack = upper == null ? LayerStack.of(layers, StackOptions.DEFAULTS)
+                : LayerStack.of(layers, upper, StackOptions.DEFAULTS);
+        return new Image(List.copyOf(blobs), cfg, stack, upper, stack);
+    }
+
+    private static void closeAll(List<Blob> blobs, Exception primary) {
+        for (Blob b : blobs) {
+            try {
+                b.close();
+            } catch (IOException suppressed) {
+                primary.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    /** @return the composed device: what {@code overlaybd cat} prints. */
+    public RandomAccessBlockDevice device() {
+        return device;
+    }
+
+    /** @return the blobs, lowest first. */
+    public List<Blob> blobs() {
+        return blobs;
+    }
+
+    /** @return the config the image came from, if any. */
+    public Optional<ImageConfig> config() {
+        return Optional.ofNullable(config);
+    }
+
+    /** @return the layer stack, unless the image is a single non-layer blob. */
+    public Optional<LayerStack> stack() {
+        return Optional.ofNullable(stack);
+    }
+
+    /** @return the writable upper layer, if the config names one. */
+    public Optional<WritableLayer> upper() {
+        return Optional.ofNullable(upper);
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        if (stack != null) {
+            try {
+                stack.close();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
+        if (upper != null) {
+            try {
+                upper.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (Blob b : blobs) {
+            try {
+                b.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.overlaybd.image;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of {@link ImageVerifier}: what each layer is, and every finding, never stopping at the first. Its JSON
+ * form ({@link #toJson()}) follows {@code verify-report.schema.json} (schema version {@value #SCHEMA_VERSION}),
+ * which is stable: fields are only ever added.
+ */
+public final class VerifyReport {
+    /** The version of the JSON schema this report follows. */
+    public static final int SCHEMA_VERSION = 1;
+
+    private final List<Map<String, Object>> layers;
+    private final List<Finding> findings;
+    private final Map<String, Object> image;
+
+    VerifyReport(List<Map<String, Object>> layers, List<Finding> findings, Map<String, Object> image) {
+        this.layers = List.copyOf(layers);
+        this.findings = List.copyOf(findings);
+        this.image = image;
+    }
+
+    /** @return every finding, in the order found (layer by layer). */
+    public List<Finding> findings() {
+        return findings;
+    }
+
+    /** @return the findings of a severity. */
+    public List<Finding> findings(Finding.Severity severity) {
+        List<Finding> out = new ArrayList<>();
+        for (Finding f : findings) {
+            if (f.severity() == severity) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** @return true if there is no error (warnings and notes allowed). */
+    public boolean ok() {
+        return findings(Finding.Severity.ERROR).isEmpty();
+    }
+
+    /** @return per-layer facts (kind, sizes, codec, uuids, checked blocks), lowest first, as JSON-ready maps. */
+    public List<Map<String, Object>> layers() {
+        return layers;
+    }
+
+    /** @return the report as the JSON object of the schema. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schemaVersion", SCHEMA_VERSION);
+        m.put("ok", ok());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("layers", layers.size());
+        summary.put("errors", findings(Finding.Severity.ERROR).size());
+        summary.put("warnings", findings(Finding.Severity.WARNING).size());
+        summary.put("notes", findings(Finding.Severity.NOTE).size());
+        m.put("summary", summary);
+        m.put("image", image);
+        m.put("layers", layers);
+        List<Map<String, Object>> f = new ArrayList<>();
+        for (Finding x : findings) {
+            f.add(x.toJson());
+        }
+        m.put("findings", f);
+        return m;
+    }
+}
