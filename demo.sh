@@ -17,10 +17,10 @@ cp LICENSE "$work/LICENSE"
 cp overlaybd-cli/target/overlaybd.jar "$work/sample.jar"
 
 echo
-echo "== layer 1: a 64 MiB device holding LICENSE at 0 and the CLI jar at 1 MiB"
+echo "== layer 1: a 64 MiB device holding LICENSE at 0 and the CLI jar at 8 MiB"
 obd layer create --size 64m --uuid 0a1b2c3d-0000-4000-8000-000000000001 "$work/l1.data" "$work/l1.index"
 obd layer write --offset 0 "$work/l1.data" "$work/l1.index" "$work/LICENSE"
-obd layer write --offset 1m "$work/l1.data" "$work/l1.index" "$work/sample.jar"
+obd layer write --offset 8m "$work/l1.data" "$work/l1.index" "$work/sample.jar"
 obd layer commit --zfile -m "base: LICENSE + jar" --uuid 0a1b2c3d-0000-4000-8000-000000000001 \
     "$work/l1.data" "$work/l1.index" "$work/layer1.zfile"
 
@@ -49,7 +49,7 @@ echo
 echo "== read bytes back: the first line of README through the stack"
 obd cat --length 80 "$work/layer1.zfile" "$work/layer2.tar" | head -1
 size=$(stat -c %s "$work/sample.jar")
-obd cat --offset 1m --length "$size" "$work/layer1.zfile" "$work/layer2.tar" > "$work/jar.out"
+obd cat --offset 8m --length "$size" "$work/layer1.zfile" "$work/layer2.tar" > "$work/jar.out"
 cmp "$work/jar.out" "$work/sample.jar" && echo "the jar read back through the stack is byte-identical ($size bytes)"
 
 echo
