@@ -1,0 +1,213 @@
+package io.overlaybd.lsmt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+/** Lookup against a linear scan, and merge against a per-sector model. */
+class IndexProperties {
+
+    /** A random sorted, non-overlapping index: gaps 0..maxGap, lengths 1..maxLen, random zeroed/tags. */
+    static SegmentIndex randomIndex(long seed, int n, int maxGap, int maxLen, long start) {
+        Random r = new Random(seed);
+        List<SegmentMapping> out = new ArrayList<>(n);
+        long off = start;
+        long moff = 8;
+        for (int i = 0; i < n; i++) {
+            off += r.nextInt(maxGap + 1);
+            int len = 1 + r.nextInt(maxLen);
+            boolean z = r.nextInt(5) == 0;
+            out.add(new SegmentMapping(off, len, moff, z, r.nextInt(256)));
+            if (!z) {
+                moff += len;
+            }
+            off += len;
+        }
+        return SegmentIndex.of(out);
+    }
+
+    @Property(tries = 60)
+    void lookupEqualsLinearScan(@ForAll("sizes") int n, @ForAll long seed, @ForAll @IntRange(min = 0, max = 40)
+            int maxGap, @ForAll @LongRange(min = 0, max = (1L << 50) - 100_000_000L) long start) {
+        SegmentIndex idx = randomIndex(seed, n, maxGap, 1 + Math.floorMod(seed, 200), start);
+        List<SegmentMapping> all = idx.toList();
+        Random r = new Random(seed ^ 0x5DEECE66DL);
+        long lo = Math.max(0, start - 5);
+        long hi = n == 0 ? start + 10 : idx.end(n - 1) + 5;
+        long[] outLo = new long[64];
+        long[] outHi = new long[64];
+        for (int q = 0; q < 200; q++) {
+            long qs = lo + (long) (r.nextDouble() * (hi - lo));
+            long ql = r.nextInt(q % 10 == 0 ? 3000 : 20);
+            List<SegmentMapping> want = scan(all, qs, ql);
+            List<SegmentMapping> got = new ArrayList<>();
+            int count = idx.lookup(qs, ql, (o, l, m, z, t) -> got.add(new SegmentMapping(o, l, m, z, t)));
+            assertThat(got).as("lookup %d+%d", qs, ql).isEqualTo(want);
+            assertThat(count).isEqualTo(want.size());
+            int k = idx.lookup(qs, ql, outLo, outHi, 0, 64);
+            assertThat(k).isEqualTo(Math.min(64, want.size()));
+            for (int i = 0; i < k; i++) {
+                assertThat(SegmentMapping.of(outLo[i], outHi[i])).isEqualTo(want.get(i));
+            }
+            int ci = idx.ceilingIndex(qs);
+            int wantCi = 0;
+            while (wantCi < n && all.get(wantCi).end() <= qs) {
+                wantCi++;
+            }
+            assertThat(ci).isEqualTo(wantCi);
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(0, 20), Arbitraries.integers().between(15, 300),
+                Arbitraries.integers().between(250, 5000), Arbitraries.of(4096, 4097, 65536 + 17));
+    }
+
+    static List<SegmentMapping> scan(List<SegmentMapping> all, long qs, long ql) {
+        List<SegmentMapping> out = new ArrayList<>();
+        long qe = qs + ql;
+        if (ql == 0) {
+            return out;
+        }
+        for (SegmentMapping m : all) {
+            if (m.end() <= qs || m.offset() >= qe) {
+                continue;
+            }
+            long s = Math.max(m.offset(), qs);
+            long e = Math.min(m.end(), qe);
+            long mo = m.zeroed() ? m.moffset() : m.moffset() + (s - m.offset());
+            out.add(new SegmentMapping(s, (int) (e - s), mo, m.zeroed(), m.tag()));
+        }
+        return out;
+    }
+
+    record Levels(List<SegmentIndex> topFirst, int domain) {
+    }
+
+    @Provide
+    Arbitrary<Levels> levels() {
+        return Combinators.combine(Arbitraries.integers().between(1, 7), Arbitraries.longs(),
+                Arbitraries.integers().between(50, 3000)).as((count, seed, domain) -> {
+                    Random r = new Random(seed);
+                    List<SegmentIndex> lv = new ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        List<SegmentMapping> ms = new ArrayList<>();
+                        long off = r.nextInt(20);
+                        while (off < domain) {
+                            int len = 1 + r.nextInt(r.nextBoolean() ? 8 : 200);
+                            boolean z = r.nextInt(4) == 0;
+                            ms.add(new SegmentMapping(off, len, 8 + r.nextInt(100000), z, 0));
+                            off += len + (r.nextInt(3) == 0 ? 0 : r.nextInt(60));
+                        }
+                        lv.add(SegmentIndex.of(ms));
+                    }
+                    return new Levels(lv, domain + 300);
+                });
+    }
+
+    @Property(tries = 80)
+    void mergeEqualsPerSectorModel(@ForAll("levels") Levels levels) {
+        List<SegmentIndex> lv = levels.topFirst();
+        SegmentIndex merged = SegmentIndex.merge(lv);
+        // sorted, non-overlapping
+        SegmentIndex.ofEncoded(lvLo(merged), lvHi(merged), merged.size());
+        for (long s = 0; s < levels.domain(); s++) {
+            SegmentMapping want = null;
+            for (int L = 0; L < lv.size() && want == null; L++) {
+                SegmentIndex x = lv.get(L);
+                int i = x.ceilingIndex(s);
+                if (i < x.size() && x.offset(i) <= s) {
+                    long mo = x.zeroed(i) ? x.moffset(i) : x.moffset(i) + (s - x.offset(i));
+                    want = new SegmentMapping(s, 1, mo, x.zeroed(i), L);
+                }
+            }
+            int j = merged.ceilingIndex(s);
+            SegmentMapping got = null;
+            if (j < merged.size() && merged.offset(j) <= s) {
+                long mo = merged.zeroed(j) ? merged.moffset(j) : merged.moffset(j) + (s - merged.offset(j));
+                got = new SegmentMapping(s, 1, mo, merged.zeroed(j), merged.tag(j));
+                // no coalescing: a merged piece lies inside one entry of its level
+                SegmentIndex src = lv.get(merged.tag(j));
+                int k = src.ceilingIndex(merged.offset(j));
+                assertThat(src.offset(k)).isLessThanOrEqualTo(merged.offset(j));
+                assertThat(src.end(k)).isGreaterThanOrEqualTo(merged.end(j));
+            }
+            assertThat(got).as("sector %d", s).isEqualTo(want);
+        }
+        // merging with itself on top is idempotent in coverage; merging one index re-tags it to 0
+        assertThat(SegmentIndex.merge(List.of(lv.get(0)))).isEqualTo(lv.get(0).withTags(0));
+    }
+
+    @Property(tries = 40)
+    void compactionMergesOnlyWhatTheReferenceMerges(@ForAll long seed) {
+        Random r = new Random(seed);
+        List<SegmentMapping> ms = new ArrayList<>();
+        long off = 0;
+        long moff = 8;
+        for (int i = 0; i < 200; i++) {
+            int len = 1 + r.nextInt(r.nextBoolean() ? 64 : 9000);
+            boolean z = r.nextInt(4) == 0;
+            off += r.nextInt(3) == 0 ? 1 : 0;
+            ms.add(new SegmentMapping(off, len, moff, z, r.nextInt(2)));
+            off += len;
+            if (!z && r.nextInt(5) != 0) {
+                moff += len;
+            } else {
+                moff += r.nextInt(3);
+            }
+        }
+        SegmentIndex in = SegmentIndex.of(ms);
+        SegmentIndex out = in.compact();
+        // same coverage and per-sector mapping
+        assertThat(out.mappedSectors()).isEqualTo(in.mappedSectors());
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(out.length(i)).isLessThan(LsmtFormat.MAX_LENGTH);
+            List<SegmentMapping> parts = scan(ms, out.offset(i), out.length(i));
+            for (SegmentMapping p : parts) {
+                assertThat(p.zeroed()).isEqualTo(out.zeroed(i));
+                assertThat(p.tag()).isEqualTo(out.tag(i));
+                assertThat(p.moffset()).isEqualTo(out.zeroed(i) ? out.moffset(i)
+                        : out.moffset(i) + p.offset() - out.offset(i));
+            }
+            // greedy: the next entry could not have been merged
+            if (i + 1 < out.size()) {
+                boolean z = out.zeroed(i);
+                boolean mergeable = out.end(i) == out.offset(i + 1) && out.zeroed(i + 1) == z
+                        && out.tag(i) == out.tag(i + 1)
+                        && (z ? out.moffset(i) : out.moffset(i) + out.length(i)) == out.moffset(i + 1);
+                if (mergeable) {
+                    long at = out.offset(i + 1);
+                    SegmentMapping first = ms.stream().filter(m -> m.offset() == at).findFirst().orElseThrow();
+                    assertThat(out.length(i) + first.length()).isGreaterThanOrEqualTo(LsmtFormat.MAX_LENGTH);
+                }
+            }
+        }
+    }
+
+    static long[] lvLo(SegmentIndex x) {
+        long[] a = new long[x.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = x.lo(i);
+        }
+        return a;
+    }
+
+    static long[] lvHi(SegmentIndex x) {
+        long[] a = new long[x.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = x.hi(i);
+        }
+        return a;
+    }
+}
