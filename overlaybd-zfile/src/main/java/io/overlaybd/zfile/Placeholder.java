@@ -1,7 +1,0 @@
-package io.overlaybd.zfile;
-
-/** Placeholder so the exported package exists until real classes land; delete it then. */
-final class Placeholder {
-    private Placeholder() {
-    }
-}

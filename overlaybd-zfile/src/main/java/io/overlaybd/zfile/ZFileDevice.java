@@ -1,0 +1,706 @@
+package io.overlaybd.zfile;
+
+import static io.overlaybd.zfile.ZFileFormat.*;
+
+import com.github.luben.zstd.ZstdException;
+import io.overlaybd.core.ChecksumMismatchException;
+import io.overlaybd.core.Crc32c;
+import io.overlaybd.core.FormatException;
+import io.overlaybd.core.LittleEndian;
+import io.overlaybd.core.RandomAccessBlockDevice;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * A ZFile (FORMAT.md §1; block layout in {@link io.overlaybd.zfile}) read as the device of its uncompressed
+ * content: a decorator over the device holding the compressed bytes (a file, a tar member slice, a remote blob).
+ *
+ * <p><b>Opening</b> follows FORMAT.md §1.4: the header's digest is checked when its flag bit 4 is set; a header
+ * with bit 3 (rewritten with the final metadata, flags {@code 0x1B}) is used directly after a bounds check,
+ * otherwise the trailer at the end is. Garbage in reserved fields and flag bits 5..63 is ignored (§7.1). Every
+ * field is validated and the jump table is bounds-checked against the file before anything sized from the file is
+ * allocated; its {@code index_crc} is checked under bit 4.
+ *
+ * <p><b>Reading</b> clamps to the original size, reads the compressed bytes of the covered blocks with one source
+ * read (up to 1 MiB at a time), checks each block's CRC ({@code crcSalt}) unless {@link Options#verifyCrc()} is
+ * off, decompresses whole blocks straight into the caller's buffer and partial ones through a small per-thread
+ * cache, and requires every block to decompress to exactly its length. A block that fails its CRC or does not
+ * decompress is re-read from the source up to {@link Options#maxRereads()} times, calling the
+ * {@link RereadHook} first (so a caching source can evict it), then fails with a {@link ChecksumMismatchException}
+ * or a {@link FormatException} naming the block and its offset in the source. The hot path allocates nothing:
+ * buffers and codec contexts are per thread.
+ *
+ * <p><b>Thread-safety:</b> safe for concurrent reads from any number of threads (the jump table is immutable and
+ * all scratch state is thread-confined), provided the source device is, as every device of this SDK is.
+ */
+public final class ZFileDevice implements RandomAccessBlockDevice {
+    private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final RandomAccessBlockDevice source;
+    private final boolean ownsSource;
+    private final Options options;
+    private final String description;
+    private final ZFileHeader header;
+    private final ZFileHeader trailer;
+    private final ZFileHeader effective;
+    private final ZFileAlgorithm algorithm;
+    private final int blockSize;
+    private final int blockShift;
+    private final int blockCount;
+    private final long size;
+    private final boolean hasCrc;
+    private final boolean checkCrc;
+    /** offsets[i] = where block i starts in the source; offsets[n] = where the blocks end. */
+    private final long[] offsets;
+    private final int maxStored;
+    private final long id = IDS.incrementAndGet();
+    private volatile boolean closed;
+
+    private ZFileDevice(RandomAccessBlockDevice source, boolean ownsSource, Options options, ZFileHeader header,
+                        ZFileHeader trailer, ZFileHeader effective, long[] offsets, int maxStored) {
+        this.source = source;
+        this.ownsSource = ownsSource;
+        this.options = options;
+        this.description = "zfile(" + source.description() + ")";
+        this.header = header;
+        this.trailer = trailer;
+        this.effective = effective;
+        this.algorithm = ZFileAlgorithm.fromCode(effective.algo());
+        this.blockSize = (int) effective.blockSize();
+        this.blockShift = Integer.numberOfTrailingZeros(blockSize);
+        this.blockCount = offsets.length - 1;
+        this.size = effective.originalFileSize();
+        this.hasCrc = effective.verify() != 0;
+        this.checkCrc = hasCrc && options.verifyCrc();
+        this.offsets = offsets;
+        this.maxStored = maxStored;
+    }
+
+    /**
+     * @return true if the first 512 bytes of {@code device} are a ZFile header: both magics and flag bit 0
+     *         (FORMAT.md §1.4 step 1). Does not validate anything else.
+     * @throws IOException if the device cannot be read
+     */
+    public static boolean isZFile(RandomAccessBlockDevice device) throws IOException {
+        if (device.size() < HEADER_SIZE) {
+            return false;
+        }
+        byte[] b = new byte[HEADER_SIZE];
+        device.readFully(0, b, 0, HEADER_SIZE);
+        ZFileHeader h = ZFileHeader.decode(b);
+        return h.magicOk() && h.isHeader();
+    }
+
+    /**
+     * Opens a ZFile with {@link Options#defaults()}.
+     *
+     * @param ownsSource whether {@link #close()} closes {@code source}; when true, {@code source} is also closed if
+     *                   opening fails
+     * @throws FormatException if the bytes are not a valid ZFile (a {@link ChecksumMismatchException} for a bad
+     *                         digest or index CRC)
+     */
+    public static ZFileDevice open(RandomAccessBlockDevice source, boolean ownsSource) throws IOException {
+        return open(source, Options.defaults(), ownsSource);
+    }
+
+    /**
+     * Opens a ZFile.
+     *
+     * @param ownsSource whether {@link #close()} closes {@code source}; when true, {@code source} is also closed if
+     *                   opening fails
+     * @throws FormatException if the bytes are not a valid ZFile (a {@link ChecksumMismatchException} for a bad
+     *                         digest or index CRC)
+     */
+    public static ZFileDevice open(RandomAccessBlockDevice source, Options options, boolean ownsSource)
+            throws IOException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(options, "options");
+        try {
+            return openUnchecked(source, options, ownsSource);
+        } catch (Throwable t) {
+            if (ownsSource) {
+                try {
+                    source.close();
+                } catch (Throwable c) {
+                    t.addSuppressed(c);
+                }
+            }
+            throw t;
+        }
+    }
+
+    private static ZFileDevice openUnchecked(RandomAccessBlockDevice source, Options options, boolean ownsSource)
+            throws IOException {
+        String res = "zfile(" + source.description() + ")";
+        long fileSize = source.size();
+        FormatException.check(fileSize >= HEADER_SIZE, res, "zfile header", 0,
+                "file of " + fileSize + " bytes is shorter than the 512-byte header");
+        ZFileHeader header = readBlock(source, 0);
+        FormatException.check(header.magicOk(), res, "zfile header", 0, "bad magic: not a zfile");
+        FormatException.check(header.isHeader(), res, "zfile header", OFF_FLAGS,
+                String.format("flags 0x%016x have bit 0 (header) clear: not a zfile header", header.flags()));
+        if (header.hasDigest() && !header.digestMatches()) {
+            throw new ChecksumMismatchException(res, "zfile header digest", OFF_DIGEST, -1,
+                    header.digest() & 0xFFFFFFFFL, header.computedDigest() & 0xFFFFFFFFL);
+        }
+        ZFileHeader trailer;
+        ZFileHeader effective;
+        long effectiveAt;
+        long limit;
+        String structure;
+        if (header.isHeaderOverwrite()) {
+            // §1.4 step 3: the header holds the final metadata; the trailer may be missing (§7.4). A trailer
+            // that is present and valid must agree, which also catches a corrupted flags byte that sets bit 3.
+            effective = header;
+            effectiveAt = 0;
+            limit = fileSize;
+            structure = "zfile header";
+            trailer = fileSize >= 2L * HEADER_SIZE ? readBlock(source, fileSize - HEADER_SIZE) : null;
+            if (trailer != null && !isValidTrailer(trailer)) {
+                trailer = null;
+            }
+            if (trailer != null) {
+                checkAgree(res, header, trailer, fileSize - HEADER_SIZE);
+            }
+        } else {
+            FormatException.check(header.isDataFile(), res, "zfile header", OFF_FLAGS,
+                    String.format("flags 0x%016x have bit 1 (data file) clear", header.flags()));
+            FormatException.check(fileSize >= 2L * HEADER_SIZE, res, "zfile trailer", fileSize,
+                    "file of " + fileSize + " bytes has no room for a 512-byte header and a 512-byte trailer");
+            long at = fileSize - HEADER_SIZE;
+            trailer = readBlock(source, at);
+            FormatException.check(trailer.magicOk(), res, "zfile trailer", at, "bad magic");
+            FormatException.check(!trailer.isHeader() && trailer.isDataFile() && trailer.isSealed(), res,
+                    "zfile trailer", at + OFF_FLAGS, String.format("flags 0x%016x: expected bit 0 clear and bits 1"
+                            + " (data) and 2 (sealed) set", trailer.flags()));
+            if (trailer.hasDigest() && !trailer.digestMatches()) {
+                throw new ChecksumMismatchException(res, "zfile trailer digest", at + OFF_DIGEST, -1,
+                        trailer.digest() & 0xFFFFFFFFL, trailer.computedDigest() & 0xFFFFFFFFL);
+            }
+            effective = trailer;
+            effectiveAt = at;
+            limit = at;
+            structure = "zfile trailer";
+        }
+
+        // fields (§1.4 step 5, §1.5, §8 items 6-7)
+        int algo = effective.algo();
+        FormatException.check(algo == 1 || algo == 2, res, structure, effectiveAt + OFF_ALGO,
+                "unknown algorithm " + algo + ", expected 1 (lz4) or 2 (zstd)");
+        FormatException.check(effective.useDict() == 0, res, structure, effectiveAt + OFF_USE_DICT,
+                "use_dict is " + effective.useDict() + ", expected 0 (dictionaries are not supported)");
+        long bs = effective.blockSize();
+        FormatException.check(bs > 0 && Long.bitCount(bs) == 1 && bs <= MAX_BLOCK_SIZE, res, structure,
+                effectiveAt + OFF_BLOCK_SIZE, "block_size " + bs + " is not a power of two in 1..65536");
+        long n = effective.indexSize();
+        FormatException.check(Long.compareUnsigned(n, options.maxIndexEntries()) <= 0, res, structure,
+                effectiveAt + OFF_INDEX_SIZE, "index_size " + Long.toUnsignedString(n) + " exceeds the limit of "
+                        + options.maxIndexEntries() + " entries");
+        long indexOffset = effective.indexOffset();
+        long dataStart = HEADER_SIZE + effective.dictSize();
+        FormatException.check(Long.compareUnsigned(indexOffset, dataStart) >= 0
+                        && Long.compareUnsigned(indexOffset, limit) <= 0, res, structure,
+                effectiveAt + OFF_INDEX_OFFSET, "index_offset " + Long.toUnsignedString(indexOffset)
+                        + " is outside [" + dataStart + ", " + limit + "]");
+        FormatException.check(4 * n <= limit - indexOffset, res, structure, effectiveAt + OFF_INDEX_SIZE,
+                "jump table of " + n + " entries at " + indexOffset + " runs past " + limit);
+        long original = effective.originalFileSize();
+        int shift = Long.numberOfTrailingZeros(bs);
+        long expectedBlocks = original <= 0 ? 0 : ((original - 1) >>> shift) + 1;
+        FormatException.check(original >= 0 && expectedBlocks == n, res, structure,
+                effectiveAt + OFF_ORIGINAL_SIZE, "original_file_size " + Long.toUnsignedString(original)
+                        + " needs " + expectedBlocks + " blocks of " + bs + " bytes, but index_size is " + n);
+
+        // the jump table (§1.4 steps 6-7): sizes were checked above, so this allocation is backed by file bytes
+        ZFileAlgorithm algorithm = ZFileAlgorithm.fromCode(algo);
+        boolean verify = effective.verify() != 0;
+        int minStored = verify ? BLOCK_CRC_SIZE + 1 : 1;
+        int maxStored = algorithm.compressBound((int) bs) + (verify ? BLOCK_CRC_SIZE : 0);
+        int count = (int) n;
+        long[] offsets = new long[count + 1];
+        offsets[0] = dataStart;
+        byte[] chunk = new byte[(int) Math.min(4L * count, 1 << 16)];
+        int crc = 0;
+        FormatException entryError = null;
+        long pos = dataStart;
+        for (int i = 0; i < count; ) {
+            int k = Math.min(count - i, chunk.length / 4);
+            source.readFully(indexOffset + 4L * i, chunk, 0, 4 * k);
+            crc = Crc32c.compute(crc, chunk, 0, 4 * k);
+            for (int j = 0; j < k; j++, i++) {
+                long len = LittleEndian.getUnsignedInt(chunk, 4 * j);
+                if (entryError == null && (len < minStored || len > maxStored)) {
+                    entryError = new FormatException(res, "zfile jump table", indexOffset + 4L * i, "entry " + i
+                            + " says block " + i + " is " + len + " bytes stored; expected " + minStored + ".."
+                            + maxStored + " for " + algorithm + " blocks of " + bs + " bytes"
+                            + (verify ? " with CRC" : ""));
+                }
+                pos += len;
+                offsets[i + 1] = pos;
+            }
+        }
+        if (effective.hasDigest() && crc != effective.indexCrc()) {
+            throw new ChecksumMismatchException(res, "zfile jump table", indexOffset, -1,
+                    effective.indexCrc() & 0xFFFFFFFFL, crc & 0xFFFFFFFFL);
+        }
+        if (entryError != null) {
+            throw entryError;
+        }
+        FormatException.check(pos <= indexOffset, res, "zfile jump table", indexOffset,
+                "the blocks end at " + pos + ", past the jump table");
+        return new ZFileDevice(source, ownsSource, options, header, trailer, effective, offsets, maxStored);
+    }
+
+    private static ZFileHeader readBlock(RandomAccessBlockDevice source, long at) throws IOException {
+        byte[] b = new byte[HEADER_SIZE];
+        source.readFully(at, b, 0, HEADER_SIZE);
+        return ZFileHeader.decode(b);
+    }
+
+    private static boolean isValidTrailer(ZFileHeader t) {
+        return t.magicOk() && !t.isHeader() && t.isDataFile() && t.isSealed()
+                && (!t.hasDigest() || t.digestMatches());
+    }
+
+    private static void checkAgree(String res, ZFileHeader h, ZFileHeader t, long at) throws FormatException {
+        boolean same = h.indexOffset() == t.indexOffset() && h.indexSize() == t.indexSize()
+                && h.originalFileSize() == t.originalFileSize() && h.blockSize() == t.blockSize()
+                && h.algo() == t.algo() && h.verify() == t.verify() && h.dictSize() == t.dictSize()
+                && (!h.hasDigest() || !t.hasDigest() || h.indexCrc() == t.indexCrc());
+        FormatException.check(same, res, "zfile header", 0, "the overwritten header (flag bit 3) disagrees with"
+                + " the trailer at offset " + at + ": header {" + h.summary() + "}, trailer {" + t.summary() + "}");
+    }
+
+    // ---------------------------------------------------------------------------------------------- accessors
+
+    /** @return the block at offset 0 of the source. */
+    public ZFileHeader header() {
+        return header;
+    }
+
+    /**
+     * @return the trailer (the last 512 bytes of the source), or null when the overwritten header was used and no
+     *         valid trailer is present
+     */
+    public ZFileHeader trailer() {
+        return trailer;
+    }
+
+    /** @return the block whose fields are used: the header if it has flag bit 3, else the trailer. */
+    public ZFileHeader effectiveHeader() {
+        return effective;
+    }
+
+    /** @return the block codec. */
+    public ZFileAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /** @return uncompressed bytes per block. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** @return the number of blocks (= jump-table entries). */
+    public int blockCount() {
+        return blockCount;
+    }
+
+    /** @return true if every block carries a crcSalt ({@code verify} = 1). */
+    public boolean hasBlockCrc() {
+        return hasCrc;
+    }
+
+    /** @return the options this device was opened with. */
+    public Options options() {
+        return options;
+    }
+
+    /** @return the stored length of block {@code i} (compressed bytes plus the 4-byte CRC when present). */
+    public int storedBlockLength(int i) {
+        Objects.checkIndex(i, blockCount);
+        return (int) (offsets[i + 1] - offsets[i]);
+    }
+
+    /** @return where block {@code i} starts in the source. */
+    public long blockOffset(int i) {
+        Objects.checkIndex(i, blockCount);
+        return offsets[i];
+    }
+
+    /** @return the uncompressed length of block {@code i}: the block size, or the remainder for the last. */
+    public int blockLength(int i) {
+        Objects.checkIndex(i, blockCount);
+        return length(i);
+    }
+
+    /** @return the device holding the compressed bytes. */
+    public RandomAccessBlockDevice source() {
+        return source;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    // ---------------------------------------------------------------------------------------------- reading
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ChecksumMismatchException if a block's CRC fails after the re-reads
+     * @throws FormatException           if a block does not decompress to exactly its length after the re-reads
+     */
+    @Override
+    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        ensureOpen();
+        if (length == 0) {
+            return 0;
+        }
+        if (position >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(length, size - position);
+        readRange(position, dst, dstOffset, n, ReadScratch.get());
+        return n;
+    }
+
+    @Override
+    public int read(long position, ByteBuffer dst) throws IOException {
+        if (dst.hasArray()) {
+            int n = read(position, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+            if (n > 0) {
+                dst.position(dst.position() + n);
+            }
+            return n;
+        }
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        ensureOpen();
+        int length = dst.remaining();
+        if (length == 0) {
+            return 0;
+        }
+        if (position >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(length, size - position);
+        ReadScratch s = ReadScratch.get();
+        byte[] bounce = s.bounce(Math.min(n, ReadScratch.SPAN_LIMIT));
+        for (int done = 0; done < n; ) {
+            int k = Math.min(n - done, bounce.length);
+            readRange(position + done, bounce, 0, k, s);
+            dst.put(bounce, 0, k);
+            done += k;
+        }
+        return n;
+    }
+
+    /** Reads {@code [position, position+n)}, which lies inside the device, into {@code dst}. */
+    private void readRange(long position, byte[] dst, int dstOffset, int n, ReadScratch s) throws IOException {
+        long end = position + n;
+        int first = (int) (position >>> blockShift);
+        int last = (int) ((end - 1) >>> blockShift);
+        boolean cache = options.cacheBlocks() > 0;
+        // partially covered edge blocks that are cached need no source read
+        if (cache && (blockStart(first) < position || blockEnd(first) > end)) {
+            int slot = s.lookup(id, first);
+            if (slot >= 0) {
+                int k = (int) (Math.min(blockEnd(first), end) - position);
+                System.arraycopy(s.slotData[slot], (int) (position - blockStart(first)), dst, dstOffset, k);
+                if (first == last) {
+                    return;
+                }
+                first++;
+            }
+        }
+        if (cache && first <= last && blockStart(last) >= position && blockEnd(last) > end) {
+            int slot = s.lookup(id, last);
+            if (slot >= 0) {
+                long start = blockStart(last);
+                System.arraycopy(s.slotData[slot], 0, dst, dstOffset + (int) (start - position), (int) (end - start));
+                last--;
+            }
+        }
+        int b = first;
+        while (b <= last) {
+            // one source read for as many blocks as fit in the span limit (at least one)
+            long spanStart = offsets[b];
+            int g = b;
+            while (g < last && offsets[g + 2] - spanStart <= ReadScratch.SPAN_LIMIT) {
+                g++;
+            }
+            int spanLength = (int) (offsets[g + 1] - spanStart);
+            byte[] span = s.span(spanLength);
+            source.readFully(spanStart, span, 0, spanLength);
+            for (int i = b; i <= g; i++) {
+                int at = (int) (offsets[i] - spanStart);
+                long start = blockStart(i);
+                int len = length(i);
+                if (start >= position && start + len <= end) {
+                    decodeOrReread(i, span, at, dst, dstOffset + (int) (start - position), s);
+                } else {
+                    byte[] target;
+                    int slot = -1;
+                    if (cache) {
+                        slot = s.claim(id, options.cacheBlocks(), blockSize);
+                        target = s.slotData[slot];
+                    } else {
+                        target = s.block(blockSize);
+                    }
+                    decodeOrReread(i, span, at, target, 0, s);
+                    if (slot >= 0) {
+                        s.publish(slot, id, i);
+                    }
+                    long from = Math.max(position, start);
+                    long to = Math.min(end, start + len);
+                    System.arraycopy(target, (int) (from - start), dst, dstOffset + (int) (from - position),
+                            (int) (to - from));
+                }
+            }
+            b = g + 1;
+        }
+    }
+
+    /** Decodes block {@code i} from {@code src}; on failure re-reads it from the source (§1.6), bounded. */
+    private void decodeOrReread(int i, byte[] src, int srcOffset, byte[] out, int outOffset, ReadScratch s)
+            throws IOException {
+        try {
+            decode(i, src, srcOffset, out, outOffset, s, checkCrc);
+        } catch (FormatException first) {
+            FormatException last = first;
+            int stored = storedLength(i);
+            for (int attempt = 0; attempt < options.maxRereads(); attempt++) {
+                if (options.rereadHook() != null) {
+                    options.rereadHook().evict(offsets[i], stored);
+                }
+                byte[] buf = s.single(maxStored);
+                source.readFully(offsets[i], buf, 0, stored);
+                try {
+                    decode(i, buf, 0, out, outOffset, s, checkCrc);
+                    return;
+                } catch (FormatException e) {
+                    last = e;
+                }
+            }
+            throw last;
+        }
+    }
+
+    /** CRC check (when asked), decompression and exact-length check of block {@code i}. */
+    private void decode(int i, byte[] src, int srcOffset, byte[] out, int outOffset, ReadScratch s, boolean crc)
+            throws FormatException {
+        int stored = storedLength(i);
+        int compressed = hasCrc ? stored - BLOCK_CRC_SIZE : stored;
+        if (crc) {
+            int expected = LittleEndian.getInt(src, srcOffset + compressed);
+            int actual = Crc32c.crcSalt(src, srcOffset, compressed);
+            if (expected != actual) {
+                throw new ChecksumMismatchException(description, "zfile block", offsets[i], i,
+                        expected & 0xFFFFFFFFL, actual & 0xFFFFFFFFL);
+            }
+        }
+        int want = length(i);
+        int got;
+        try {
+            if (algorithm == ZFileAlgorithm.LZ4) {
+                got = LZ4.decompress(src, srcOffset, compressed, out, outOffset, want);
+            } else {
+                got = s.zstd().decompressByteArray(out, outOffset, want, src, srcOffset, compressed);
+            }
+        } catch (LZ4Exception | ZstdException | IndexOutOfBoundsException e) {
+            throw new FormatException(description, "zfile block", offsets[i], "block " + i + " (" + compressed
+                    + " bytes of " + algorithm + ") does not decompress to " + want + " bytes: " + e.getMessage(),
+                    e);
+        }
+        if (got != want) {
+            throw new FormatException(description, "zfile block", offsets[i], "block " + i + " decompressed to "
+                    + got + " bytes, expected " + want);
+        }
+    }
+
+    /**
+     * Checks block {@code i} as a verifier does ({@code overlaybd-zfile --verify}): its CRC when the file has block
+     * CRCs (whatever {@link Options#verifyCrc()} says), its decompression and its exact length. No re-read, no
+     * cache.
+     *
+     * @throws ChecksumMismatchException if the CRC does not match
+     * @throws FormatException           if the block does not decompress to exactly its length
+     */
+    public void checkBlock(int i) throws IOException {
+        Objects.checkIndex(i, blockCount);
+        ensureOpen();
+        ReadScratch s = ReadScratch.get();
+        int stored = storedLength(i);
+        byte[] buf = s.single(maxStored);
+        source.readFully(offsets[i], buf, 0, stored);
+        decode(i, buf, 0, s.block(blockSize), 0, s, hasCrc);
+    }
+
+    private int storedLength(int i) {
+        return (int) (offsets[i + 1] - offsets[i]);
+    }
+
+    private int length(int i) {
+        return i < blockCount - 1 ? blockSize : (int) (size - ((long) i << blockShift));
+    }
+
+    private long blockStart(int i) {
+        return (long) i << blockShift;
+    }
+
+    private long blockEnd(int i) {
+        return Math.min(size, (long) (i + 1) << blockShift);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(description + " is closed");
+        }
+    }
+
+    /** Closes the device, and the source if this device owns it. A second call is harmless. */
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            if (ownsSource) {
+                source.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- options
+
+    /**
+     * Called before each bounded re-read of a block that failed its CRC or decompression, so that a caching or
+     * remote source can drop its copy of {@code [offset, offset+length)} (offsets in the source). Called from the
+     * reading thread; must be thread-safe when the device is read concurrently.
+     */
+    @FunctionalInterface
+    public interface RereadHook {
+        void evict(long offset, long length) throws IOException;
+    }
+
+    /**
+     * Reader options; immutable, so thread-safe. Start from {@link #defaults()} and derive with the
+     * {@code with}-style setters, e.g. {@code Options.defaults().verifyCrc(false)}.
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(true, 2, null, 2, MAX_INDEX_ENTRIES);
+
+        private final boolean verifyCrc;
+        private final int maxRereads;
+        private final RereadHook rereadHook;
+        private final int cacheBlocks;
+        private final long maxIndexEntries;
+
+        private Options(boolean verifyCrc, int maxRereads, RereadHook rereadHook, int cacheBlocks,
+                        long maxIndexEntries) {
+            this.verifyCrc = verifyCrc;
+            this.maxRereads = maxRereads;
+            this.rereadHook = rereadHook;
+            this.cacheBlocks = cacheBlocks;
+            this.maxIndexEntries = maxIndexEntries;
+        }
+
+        /**
+         * @return verify block CRCs on every read, at most 2 re-reads per failing block (3 attempts, as the
+         *         reference), no re-read hook, 2 cached blocks per thread, at most 1e9 jump-table entries
+         */
+        public static Options defaults() {
+            return DEFAULTS;
+        }
+
+        /** @return whether reads check each block's crcSalt (when the file has them). */
+        public boolean verifyCrc() {
+            return verifyCrc;
+        }
+
+        /** @return options with CRC checking on reads switched on or off. */
+        public Options verifyCrc(boolean on) {
+            return new Options(on, maxRereads, rereadHook, cacheBlocks, maxIndexEntries);
+        }
+
+        /** @return how many times a failing block is re-read from the source before the read fails. */
+        public int maxRereads() {
+            return maxRereads;
+        }
+
+        /** @return options with at most {@code n} (0..16) re-reads of a failing block. */
+        public Options maxRereads(int n) {
+            if (n < 0 || n > 16) {
+                throw new IllegalArgumentException("maxRereads must be in 0..16: " + n);
+            }
+            return new Options(verifyCrc, n, rereadHook, cacheBlocks, maxIndexEntries);
+        }
+
+        /** @return the hook called before each re-read, or null. */
+        public RereadHook rereadHook() {
+            return rereadHook;
+        }
+
+        /** @return options with a hook called before each re-read (null for none). */
+        public Options rereadHook(RereadHook hook) {
+            return new Options(verifyCrc, maxRereads, hook, cacheBlocks, maxIndexEntries);
+        }
+
+        /** @return how many decompressed blocks of this device each reading thread keeps (0 = no cache). */
+        public int cacheBlocks() {
+            return cacheBlocks;
+        }
+
+        /**
+         * @return options keeping up to {@code n} (0..8) recently decompressed blocks per reading thread, so that
+         *         reads of parts of the same block decompress it once
+         */
+        public Options cacheBlocks(int n) {
+            if (n < 0 || n > ReadScratch.CACHE_SLOTS) {
+                throw new IllegalArgumentException("cacheBlocks must be in 0.." + ReadScratch.CACHE_SLOTS + ": " + n);
+            }
+            return new Options(verifyCrc, maxRereads, rereadHook, n, maxIndexEntries);
+        }
+
+        /** @return the largest jump table accepted, in entries. */
+        public long maxIndexEntries() {
+            return maxIndexEntries;
+        }
+
+        /** @return options accepting jump tables of at most {@code n} entries (1..2^31-16; default 1e9). */
+        public Options maxIndexEntries(long n) {
+            if (n < 1 || n > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("maxIndexEntries must be in 1.." + (Integer.MAX_VALUE - 16));
+            }
+            return new Options(verifyCrc, maxRereads, rereadHook, cacheBlocks, n);
+        }
+
+        @Override
+        public String toString() {
+            return "Options{verifyCrc=" + verifyCrc + ", maxRereads=" + maxRereads + ", rereadHook="
+                    + (rereadHook != null) + ", cacheBlocks=" + cacheBlocks + ", maxIndexEntries=" + maxIndexEntries
+                    + "}";
+        }
+    }
+}
