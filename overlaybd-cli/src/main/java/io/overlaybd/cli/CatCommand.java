@@ -2,11 +2,13 @@ package io.overlaybd.cli;
 
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.image.Image;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "cat", mixinStandardHelpOptions = true,
         description = {"Write the bytes of an image's device to stdout.",
                 "IMAGE is a config.json, or blob files lowest layer first: raw LSMT, ZFile or tar-wrapped, "
-                        + "detected from their bytes. A single plain ZFile gives its decompressed content."})
+                        + "detected from their bytes. A single plain ZFile gives its decompressed content.",
+                "Output stops quietly (exit 0) when the reader goes away, as with '| head'."})
 final class CatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,28 +32,38 @@ final class CatCommand implements Callable<Integer> {
             description = "Write at most this many bytes. Default: to the end of the device.")
     Long length;
 
+    @Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images)) {
+        try (Image image = Image.open(images, result.writeResult)) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {
                 throw new IllegalArgumentException("--offset " + offset + " is beyond the end of the device (size "
                         + size + ")");
             }
-            long end = length == null ? size : Math.min(size, offset + Math.min(length, Long.MAX_VALUE - offset));
+            long end = length == null ? size : offset + Math.min(length, size - offset);
             byte[] buf = new byte[1 << 20];
-            for (long pos = offset; pos < end; ) {
-                int n = (int) Math.min(buf.length, end - pos);
-                dev.readFully(pos, buf, 0, n);
-                out.write(buf, 0, n);
-                pos += n;
+            try {
+                for (long pos = offset; pos < end; ) {
+                    int n = (int) Math.min(buf.length, end - pos);
+                    dev.readFully(pos, buf, 0, n);
+                    out.write(buf, 0, n);
+                    pos += n;
+                }
+                out.flush();
+            } catch (IOException e) {
+                if (Main.isBrokenPipe(e)) {
+                    return Main.EXIT_OK; // the reader has what it wanted ("| head")
+                }
+                throw e;
             }
-            out.flush();
         }
         return Main.EXIT_OK;
     }

@@ -20,12 +20,15 @@ final class ExportCommand implements Callable<Integer> {
             + "file system allows.")
     boolean sparse;
 
+    @picocli.CommandLine.Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images)) {
+        try (Image image = Image.open(images, result.writeResult)) {
             RawImageExport.export(image.device(), out, sparse);
         }
         return Main.EXIT_OK;

@@ -26,13 +26,16 @@ final class ExtentsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images)) {
+        try (Image image = Image.open(images, result.writeResult)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
                     : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
             if (json) {

@@ -25,13 +25,16 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images)) {
+        try (Image image = Image.open(images, result.writeResult)) {
             Map<String, Object> info = ImageInfo.describe(image);
             if (json) {
                 Output.json(out, info);

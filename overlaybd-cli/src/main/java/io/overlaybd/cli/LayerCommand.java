@@ -69,6 +69,12 @@ final class LayerCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            for (Path p : new Path[] {data, index}) {
+                if (Files.exists(p)) {
+                    // checked before creating anything, so a failure leaves no half-created layer behind
+                    throw new java.nio.file.FileAlreadyExistsException(p.toString());
+                }
+            }
             UUID u = uuid(uuid, "--uuid");
             CreateOptions o = CreateOptions.ofSize(size).withUuid(u != null ? u : UUID.randomUUID())
                     .withParentUuid(uuid(parentUuid, "--parent-uuid"));
@@ -84,8 +90,13 @@ final class LayerCommand implements Runnable {
 
     @Command(name = "write", mixinStandardHelpOptions = true,
             description = {"Write FILE (or stdin: -) into the layer at --offset.",
-                    "The offset must be a multiple of 512; a last partial sector is padded with zeros."})
+                    "The offset must be a multiple of 512; a last partial sector is padded with zeros. A FILE that "
+                            + "would not fit in the virtual size is refused before anything is written; stdin is "
+                            + "written in 4 MiB pieces as it arrives."})
     static final class Write implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N")
         long offset;
 
@@ -103,8 +114,19 @@ final class LayerCommand implements Runnable {
             if (offset % 512 != 0) {
                 throw new IllegalArgumentException("--offset " + offset + " is not a multiple of 512");
             }
+            long size = file.equals("-") ? -1 : Files.size(Path.of(file)); // a missing input fails here
             try (WritableLayer w = WritableLayer.open(data, index);
-                 InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
+                 InputStream in = file.equals("-") ? new java.io.FilterInputStream(Main.root(spec).stdin) {
+                     @Override
+                     public void close() {
+                         // stdin is not ours to close
+                     }
+                 } : Files.newInputStream(Path.of(file))) {
+                if (size >= 0 && offset + ((size + 511) & ~511L) > w.virtualSize()) {
+                    throw new IllegalArgumentException(file + " (" + size + " bytes) written at " + offset
+                            + " would end beyond the layer's virtual size " + w.virtualSize() + "; nothing was "
+                            + "written");
+                }
                 byte[] buf = new byte[4 << 20];
                 long pos = offset;
                 while (true) {
@@ -115,8 +137,10 @@ final class LayerCommand implements Runnable {
                     int aligned = (n + 511) & ~511;
                     java.util.Arrays.fill(buf, n, aligned, (byte) 0);
                     if (pos + aligned > w.virtualSize()) {
-                        throw new IllegalArgumentException("the write ends at " + (pos + aligned)
-                                + ", beyond the layer's virtual size " + w.virtualSize());
+                        throw new IllegalArgumentException("the input written at " + offset + " reaches "
+                                + (pos + aligned) + ", beyond the layer's virtual size " + w.virtualSize()
+                                + (pos > offset ? "; the first " + (pos - offset) + " bytes were written" : "; nothing "
+                                + "was written"));
                     }
                     w.write(pos, buf, 0, aligned);
                     pos += aligned;

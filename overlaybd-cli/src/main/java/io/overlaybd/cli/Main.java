@@ -5,6 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -25,7 +26,8 @@ import picocli.CommandLine.ScopeType;
  *
  * <p>Exit codes: 0 success (clean), 1 problems found ({@code zfile check}, {@code verify}), 2 the command could not
  * run (unreadable input, bad arguments). An error is one line on stderr naming the file and the offset; stack traces
- * only with {@code --verbose}.
+ * only with {@code --verbose}. When the reader of stdout goes away ({@code overlaybd cat … | head}), output stops
+ * quietly and the exit code is 0.
  */
 @Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
@@ -46,6 +48,7 @@ public final class Main implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
     boolean verbose;
 
+    InputStream stdin;
     OutputStream stdout;
     PrintStream stderr;
 
@@ -54,34 +57,49 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        int code = run(args, out, System.err);
+        int code = run(args, System.in, out, System.err);
         try {
             out.flush();
         } catch (IOException e) {
-            System.err.println("overlaybd: cannot write to stdout: " + e.getMessage());
-            code = EXIT_ERROR;
+            if (!isBrokenPipe(e)) {
+                System.err.println("overlaybd: cannot write to stdout: " + e.getMessage());
+                code = EXIT_ERROR;
+            }
         }
         System.exit(code);
     }
 
-    /** Runs the tool with the given streams; returns the exit code. */
+    /** Runs the tool with the given streams (stdin is the process's); returns the exit code. */
     public static int run(String[] args, OutputStream stdout, PrintStream stderr) {
+        return run(args, System.in, stdout, stderr);
+    }
+
+    /** Runs the tool with the given streams; returns the exit code. Nothing is closed. */
+    public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
         Main main = new Main();
+        main.stdin = stdin;
         main.stdout = stdout;
         main.stderr = stderr;
         CommandLine cl = new CommandLine(main);
+        shareVersion(cl, new Version()); // so that "overlaybd verify --version" prints it too
         PrintWriter outWriter = new PrintWriter(new java.io.OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
         cl.setOut(outWriter);
         cl.setErr(new PrintWriter(stderr, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> EXIT_ERROR);
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         cl.setParameterExceptionHandler((ex, args1) -> {
+            // one line: what is wrong, and where to read more
             CommandLine c = ex.getCommandLine();
-            stderr.println("overlaybd: " + ex.getMessage());
-            stderr.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            String msg = ex.getMessage() == null ? "bad usage" : ex.getMessage().strip().replaceAll("\\s*\n\\s*",
+                    " ");
+            stderr.println(c.getCommandSpec().qualifiedName() + ": " + msg + " (see '"
+                    + c.getCommandSpec().qualifiedName() + " --help')");
+            if (verbose) {
+                ex.printStackTrace(stderr);
+            }
             return EXIT_ERROR;
         });
-        boolean verbose = Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             stderr.println("overlaybd: " + describe(ex));
             if (verbose) {
@@ -92,6 +110,20 @@ public final class Main implements Runnable {
         int code = cl.execute(args);
         outWriter.flush();
         return code;
+    }
+
+    /**
+     * @return true if writing failed because the reader of the stream went away (EPIPE: "Broken pipe"), which a
+     *         command writing to stdout treats as a request to stop, not as an error
+     */
+    static boolean isBrokenPipe(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("broken pipe")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line for a failure: format errors already name file, structure and offset. */
@@ -121,7 +153,15 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of cat, info, zfile, "
+                + "layer, merge, export, extents, verify");
+    }
+
+    private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {
+        cl.getCommandSpec().versionProvider(version);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            shareVersion(sub, version);
+        }
     }
 
     /** Looks up the root command object, which holds the streams. */

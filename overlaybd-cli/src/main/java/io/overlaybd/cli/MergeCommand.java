@@ -34,14 +34,21 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Compression threads.")
     int threads;
 
+    @picocli.CommandLine.Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images)) {
+        try (Image image = Image.open(images, result.writeResult)) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));
+            if (image.upper().isPresent()) {
+                throw new IllegalArgumentException("the image has a writable upper layer, which a merge would leave "
+                        + "out: commit it first ('overlaybd layer commit'), then merge the committed layers");
+            }
             ZFileWriter writer = raw ? null : ZFileWriter.builder().algorithm(compression.algorithm())
                     .blockSize(compression.blockSize()).blockCrc(true).threads(Math.max(1, threads)).tar(tar)
                     .build();

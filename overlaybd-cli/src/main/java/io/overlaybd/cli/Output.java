@@ -6,13 +6,14 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 
-/** Prints nested maps as pretty JSON or as indented {@code key: value} text. */
+/** Prints nested maps as pretty JSON (null values kept, so keys are stable) or as indented {@code key: value} text. */
 final class Output {
     private Output() {
     }
 
     static void json(PrintWriter out, Object value) throws IOException {
-        out.println(JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(value));
+        out.println(JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT, JSON.Feature.WRITE_NULL_PROPERTIES)
+                .asString(value));
         out.flush();
     }
 

@@ -1,6 +1,8 @@
 package io.overlaybd.cli;
 
 import io.overlaybd.image.Finding;
+import io.overlaybd.image.Image;
+import io.overlaybd.image.ImageConfig;
 import io.overlaybd.image.ImageVerifier;
 import io.overlaybd.image.VerifyReport;
 import java.io.PrintStream;
@@ -39,6 +41,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Never draw a progress bar.")
     boolean noProgress;
 
+    @picocli.CommandLine.Mixin
+    ResultFileOption result = new ResultFileOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
@@ -46,14 +51,27 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
+        }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ProgressBar bar = !noProgress && err == System.err && stderrIsTerminal() ? new ProgressBar(err) : null;
-        VerifyReport report = ImageVerifier.create(n, checkChain, bar).verify(images);
-        if (bar != null) {
-            bar.finish();
+        VerifyReport report;
+        try {
+            report = ImageVerifier.create(n, checkChain, bar).verify(images);
+        } finally {
+            if (bar != null) {
+                bar.finish();
+            }
+        }
+        if (result.writeResult && images.size() == 1 && Image.isJsonConfig(images.get(0))) {
+            List<Finding> errors = report.findings(Finding.Severity.ERROR);
+            ImageConfig.read(images.get(0)).writeResult(report.ok() ? null : errors.size() + " error(s), first: "
+                    + errors.get(0).toLine());
         }
         if (json) {
-            Output.json(out, report.toJson());
+            out.println(report.toJsonText());
+            out.flush();
         } else {
             for (Finding f : report.findings()) {
                 out.println(f.toLine());

@@ -1,6 +1,7 @@
 package io.overlaybd.cli;
 
 import io.overlaybd.core.AtomicFileOutput;
+import io.overlaybd.core.ChecksumMismatchException;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.image.Blob;
@@ -66,6 +67,9 @@ final class ZFileCommand implements Runnable {
     @Command(name = "compress", mixinStandardHelpOptions = true,
             description = "Compress IN (a file, or - for stdin) into the ZFile OUT, written atomically.")
     static final class Compress implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @CommandLine.Mixin
         CompressionOptions compression = new CompressionOptions();
 
@@ -99,7 +103,7 @@ final class ZFileCommand implements Runnable {
                     .blockSize(compression.blockSize()).blockCrc(!noCrc).threads(threads).tar(tar)
                     .overwriteHeader(overwriteHeader).build();
             if (in.equals("-")) {
-                writer.write(System.in, out);
+                writer.write(Main.root(spec).stdin, out);
             } else {
                 try (InputStream input = Files.newInputStream(Path.of(in))) {
                     writer.write(input, out);
@@ -120,7 +124,7 @@ final class ZFileCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Blob blob = Blob.open(in)) {
+            try (Blob blob = Blob.openZFile(in)) {
                 ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(in
                         + " is not a ZFile (detected " + blob.kind() + ")"));
                 try (AtomicFileOutput output = AtomicFileOutput.create(out)) {
@@ -160,9 +164,12 @@ final class ZFileCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if (maxErrors < 0) {
+                throw new IllegalArgumentException("--max-errors must not be negative, not " + maxErrors);
+            }
             Blob blob;
             try {
-                blob = Blob.open(file);
+                blob = Blob.openZFile(file);
             } catch (FormatException e) {
                 out.println(file + ": CORRUPT: " + e.getMessage());
                 return Main.EXIT_PROBLEMS;
@@ -170,13 +177,18 @@ final class ZFileCommand implements Runnable {
             try (blob) {
                 ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(file
                         + " is not a ZFile (detected " + blob.kind() + ")"));
+                long base = blob.tarMember().map(m -> m.payloadOffset()).orElse(0L);
                 long bad = 0;
                 for (int i = 0; i < z.blockCount(); i++) {
                     try {
                         z.checkBlock(i);
                     } catch (FormatException e) {
                         if (bad++ < maxErrors) {
-                            out.println(file + ": block " + i + ": " + e.getMessage());
+                            // offsets in the file (tar payload offset added), as verify reports them
+                            out.println(file + "@" + (base + z.blockOffset(i)) + ": block " + i + ": "
+                                    + (e instanceof ChecksumMismatchException c ? String.format(
+                                    "checksum mismatch: stored 0x%08x, computed 0x%08x", c.expected(), c.actual())
+                                    : e.getMessage()));
                         }
                     }
                 }

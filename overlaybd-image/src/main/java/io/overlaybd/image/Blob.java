@@ -1,6 +1,7 @@
 package io.overlaybd.image;
 
 import io.overlaybd.core.FileDevice;
+import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.core.SliceDevice;
 import io.overlaybd.core.TarFormat;
@@ -48,33 +49,77 @@ public final class Blob implements AutoCloseable {
     /**
      * Opens and detects a blob.
      *
-     * @throws io.overlaybd.core.FormatException when a detected structure is corrupt (a tar header lying about its
-     *                                           size, a ZFile whose trailer is broken, an LSMT with a bad index…)
+     * @throws FormatException when a detected structure is corrupt (a tar header lying about its size, a ZFile whose
+     *                         trailer is broken, an LSMT with a bad index…), or when the start of the file is a
+     *                         damaged or truncated tar header, ZFile header or LSMT magic (see {@link BlobProbe}).
+     *                         Offsets in the message are relative to the structure's device, named in the message:
+     *                         {@code tar(file, payload at N)} for a tar payload, {@code zfile(...)} for decompressed
+     *                         content
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
      */
     public static Blob open(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    /**
+     * Opens a blob down to its ZFile, if it is one (optionally tar-wrapped), without looking at the decompressed
+     * content: unlike {@link #open(Path)}, a corrupt first block does not prevent opening, so every block can be
+     * checked ({@code overlaybd zfile check}). The kind is {@link Kind#ZFILE} even when the content is an LSMT layer.
+     *
+     * @throws FormatException as {@link #open(Path)}, for the tar wrapper and the ZFile header, trailer and table
+     */
+    public static Blob openZFile(Path path) throws IOException {
+        return open(path, false);
+    }
+
+    private static Blob open(Path path, boolean detectContent) throws IOException {
         FileDevice file = FileDevice.open(path);
+        ZFileDevice zfile = null;
         try {
             RandomAccessBlockDevice dev = file;
             Optional<TarFormat.Member> member = TarFormat.firstFile(file);
             if (member.isPresent()) {
                 TarFormat.Member m = member.get();
-                dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(),
-                        "tar(" + file.description() + ")", false);
+                dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(), tarDescription(file.description(),
+                        m.payloadOffset()), false);
             }
-            ZFileDevice zfile = null;
             if (ZFileDevice.isZFile(dev)) {
                 zfile = ZFileDevice.open(dev, false);
                 dev = zfile;
             }
             LsmtLayer layer = null;
+            if (!detectContent && zfile != null) {
+                return new Blob(path, file, member.orElse(null), zfile, dev, null);
+            }
             if (LsmtLayer.isLsmt(dev)) {
                 layer = LsmtLayer.open(dev, false);
+            } else if (zfile == null) {
+                FormatException damage = BlobProbe.damage(dev);
+                if (damage != null) {
+                    throw damage;
+                }
             }
             return new Blob(path, file, member.orElse(null), zfile, dev, layer);
         } catch (IOException | RuntimeException e) {
-            file.close();
+            try {
+                if (zfile != null) {
+                    zfile.close();
+                }
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            try {
+                file.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
+    }
+
+    /** @return the description of a tar payload: names the file and where the payload starts in it. */
+    static String tarDescription(String file, long payloadOffset) {
+        return "tar(" + file + ", payload at " + payloadOffset + ")";
     }
 
     /** @return the file path. */
@@ -127,13 +172,15 @@ public final class Blob implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try (FileDevice f = file) {
+        try {
             if (layer != null) {
                 layer.close();
             }
             if (zfile != null) {
                 zfile.close();
             }
+        } finally {
+            file.close();
         }
     }
 }

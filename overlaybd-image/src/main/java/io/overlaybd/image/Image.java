@@ -1,5 +1,6 @@
 package io.overlaybd.image;
 
+import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.lsmt.LayerStack;
 import io.overlaybd.lsmt.LsmtLayer;
@@ -17,7 +18,15 @@ import java.util.Optional;
  * An opened OverlayBD image: a list of blobs (lowest first) or a {@code config.json}, composed into one read-only
  * device. A single blob that is not an LSMT layer (a plain ZFile, say) is its own device; otherwise every blob must
  * be an LSMT layer and the device is their {@link LayerStack}, with the config's writable upper on top when it names
- * one. Reads are positional and thread-safe; {@link #close()} closes every blob.
+ * one (opened read-only: an image never modifies its files). Reads are positional and thread-safe; {@link #close()}
+ * closes every blob.
+ *
+ * <p><b>Result file.</b> A config may name a {@code resultFile} that the reference's tools fill with {@code success}
+ * or {@code failed:<message>} once they have (or have not) set the image up. This class writes it only when asked:
+ * {@link #openConfig(Path, boolean)} with {@code writeResult = true} (the CLI's {@code --write-result} option) writes
+ * {@code success} after the image opened, or {@code failed:<message>} (the error message, on one line) when opening
+ * failed after the config itself was read. Opening never writes it otherwise, so reading an image has no side
+ * effects by default.
  */
 public final class Image implements AutoCloseable {
     private final List<Blob> blobs;
@@ -40,27 +49,46 @@ public final class Image implements AutoCloseable {
      * or one or more blob files, lowest layer first.
      */
     public static Image open(List<Path> inputs) throws IOException {
+        return open(inputs, false);
+    }
+
+    /**
+     * Opens a config.json or blob files, as {@link #open(List)}; with {@code writeResult}, a config's
+     * {@code resultFile} receives the outcome (see the class comment).
+     */
+    public static Image open(List<Path> inputs, boolean writeResult) throws IOException {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("no image given");
         }
         if (inputs.size() == 1 && isJsonConfig(inputs.get(0))) {
-            return openConfig(inputs.get(0));
+            return openConfig(inputs.get(0), writeResult);
         }
         return openLayers(inputs);
     }
 
-    /** @return true if the file starts (after white space) with '{', as a config.json does and no blob does. */
+    /**
+     * @return true if the file starts (after a UTF-8 byte order mark and white space) with '{', as a config.json does
+     *         and no blob does
+     */
     public static boolean isJsonConfig(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            int c;
-            do {
+            int c = in.read();
+            if (c == 0xEF && in.read() == 0xBB && in.read() == 0xBF) {
                 c = in.read();
-            } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+            }
+            while (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                c = in.read();
+            }
             return c == '{';
         }
     }
 
-    /** Opens blob files, lowest layer first. */
+    /**
+     * Opens blob files, lowest layer first.
+     *
+     * @throws FormatException naming the file when a blob is corrupt, or when several blobs are given and one of
+     *                         them is not an LSMT layer
+     */
     public static Image openLayers(List<Path> lowestFirst) throws IOException {
         List<Blob> blobs = new ArrayList<>();
         try {
@@ -74,9 +102,54 @@ public final class Image implements AutoCloseable {
         }
     }
 
-    /** Opens the image a config.json describes; errors name the config entry that failed. */
+    /**
+     * Opens the image a config.json describes; errors name the config entry that failed.
+     *
+     * @throws ConfigException naming the config file and the entry (e.g. {@code lowers[1] (layer2.blob)}) when the
+     *                         config is malformed or a layer is missing, corrupt or not an LSMT layer; the message
+     *                         includes the underlying error, which names the blob file and the offset
+     */
     public static Image openConfig(Path configFile) throws IOException {
+        return openConfig(configFile, false);
+    }
+
+    /**
+     * Opens the image a config.json describes, as {@link #openConfig(Path)}; with {@code writeResult}, writes the
+     * config's {@code resultFile} (if it names one): {@code success}, or {@code failed:<message>} when opening fails
+     * after the config was read.
+     */
+    public static Image openConfig(Path configFile, boolean writeResult) throws IOException {
         ImageConfig cfg = ImageConfig.read(configFile);
+        Image image;
+        try {
+            image = openConfig(cfg);
+        } catch (IOException | RuntimeException e) {
+            if (writeResult) {
+                try {
+                    cfg.writeResult(e.getMessage() != null ? e.getMessage() : e.toString());
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        if (writeResult) {
+            try {
+                cfg.writeResult(null);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    image.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+        return image;
+    }
+
+    private static Image openConfig(ImageConfig cfg) throws IOException {
+        Path configFile = cfg.source();
         List<Blob> blobs = new ArrayList<>();
         WritableLayer upper = null;
         try {
@@ -96,15 +169,16 @@ public final class Image implements AutoCloseable {
                 } catch (ConfigException e) {
                     throw e;
                 } catch (IOException e) {
-                    throw new ConfigException(configFile, lower.label(), e.getMessage(), e);
+                    throw new ConfigException(configFile, lower.label(), reason(e), e);
                 }
             }
             if (cfg.upper().isPresent()) {
                 ImageConfig.Upper u = cfg.upper().get();
                 try {
-                    upper = WritableLayer.open(u.data(), u.index());
+                    // read-only: an Image is a read-only device, so opening it never modifies the writable layer
+                    upper = WritableLayer.openReadOnly(u.data(), u.index());
                 } catch (IOException e) {
-                    throw new ConfigException(configFile, "upper", e.getMessage(), e);
+                    throw new ConfigException(configFile, u.label(), reason(e), e);
                 }
             }
             return compose(blobs, cfg, upper);
@@ -128,14 +202,25 @@ public final class Image implements AutoCloseable {
         List<LsmtLayer> layers = new ArrayList<>();
         for (Blob b : blobs) {
             if (!b.isLayer()) {
-                throw new IllegalArgumentException(b.path() + " is not an LSMT layer (detected " + b.kind()
-                        + "): only LSMT layers can be stacked");
+                throw new FormatException(b.path().toString(), "lsmt header", 0, "not an LSMT layer (detected "
+                        + b.kind() + "): only LSMT layers can be stacked");
             }
             layers.add(b.layer().orElseThrow());
         }
         LayerStack stack = upper == null ? LayerStack.of(layers, StackOptions.DEFAULTS)
                 : LayerStack.of(layers, upper, StackOptions.DEFAULTS);
         return new Image(List.copyOf(blobs), cfg, stack, upper, stack);
+    }
+
+    /** @return the message of an I/O error, saying what a bare file-system exception means. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private static void closeAll(List<Blob> blobs, Exception primary) {

@@ -1,6 +1,7 @@
 package io.overlaybd.image;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.overlaybd.core.AtomicFileOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.util.Set;
  * and {@code size} describe the blob. {@code upper} ({@code index} + {@code data}) makes the top writable.
  * Relative paths resolve against the folder of the config file. Fields the reference defines but this SDK does not
  * act on (remote download, tracing, acceleration) are accepted and kept; a field nobody defines is an error, since it
- * is most likely a typo. Immutable and thread-safe.
+ * is most likely a typo. {@code resultFile} is only written on request ({@link #writeResult(String)}, called by
+ * {@link Image#openConfig(Path, boolean)} and the CLI's {@code --write-result}). Immutable and thread-safe.
  */
 public final class ImageConfig {
     private static final Set<String> TOP_FIELDS = Set.of("repoBlobUrl", "lowers", "upper", "resultFile",
@@ -59,6 +61,10 @@ public final class ImageConfig {
 
     /** The writable upper layer: its index log and data file, resolved. */
     public record Upper(Path index, Path data) {
+        /** @return how the entry is named in messages, e.g. {@code upper (layer.data, layer.index)}. */
+        public String label() {
+            return "upper (" + data.getFileName() + ", " + index.getFileName() + ")";
+        }
     }
 
     private ImageConfig(Path source, List<Lower> lowers, Upper upper, Path resultFile, String repoBlobUrl,
@@ -80,6 +86,9 @@ public final class ImageConfig {
      */
     public static ImageConfig read(Path configFile) throws IOException {
         String text = Files.readString(configFile, StandardCharsets.UTF_8);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark some editors write
+        }
         return parse(text, configFile);
     }
 
@@ -220,13 +229,19 @@ public final class ImageConfig {
     }
 
     /**
-     * Writes the reference's result text ({@code success} or {@code failed:<message>}) to {@link #resultFile()}, if
-     * the config names one.
+     * Writes the reference's result text ({@code success} or {@code failed:<message>}, the message folded onto one
+     * line) to {@link #resultFile()}, if the config names one. The file is replaced atomically (temporary file, then
+     * rename), so a reader never sees a partial result. Who calls this: {@link Image#openConfig(Path, boolean)} when
+     * asked to, and the CLI with {@code --write-result}; never implicitly.
      */
     public void writeResult(String failureOrNull) throws IOException {
         if (resultFile != null) {
-            String text = failureOrNull == null ? "success" : "failed:" + failureOrNull;
-            Files.writeString(resultFile, text, StandardCharsets.UTF_8);
+            String text = failureOrNull == null ? "success"
+                    : "failed:" + failureOrNull.replace("\r", "").replace('\n', ' ');
+            try (AtomicFileOutput out = AtomicFileOutput.create(resultFile)) {
+                out.stream().write(text.getBytes(StandardCharsets.UTF_8));
+                out.commit();
+            }
         }
     }
 

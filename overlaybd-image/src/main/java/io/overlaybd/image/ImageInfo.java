@@ -25,7 +25,12 @@ public final class ImageInfo {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("virtualSize", image.device().size());
         image.config().ifPresent(c -> m.put("config", c.source().toString()));
-        image.stack().ifPresent(s -> m.put("mergedSegments", s.mergedIndex().size()));
+        image.stack().ifPresent(s -> {
+            m.put("mergedSegments", s.mergedIndex().size());
+            if (s.upper() != null) {
+                m.put("effectiveSegments", s.effectiveIndex().size()); // with the writable upper on top
+            }
+        });
         List<Object> blobs = new ArrayList<>();
         for (Blob b : image.blobs()) {
             blobs.add(describe(b));

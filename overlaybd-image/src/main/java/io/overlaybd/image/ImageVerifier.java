@@ -12,6 +12,7 @@ import io.overlaybd.lsmt.SegmentIndex;
 import io.overlaybd.lsmt.WritableLayer;
 import io.overlaybd.zfile.ZFileDevice;
 import io.overlaybd.zfile.ZFileHeader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,22 +36,41 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Verifies an image end to end and reports every problem it finds, never stopping at the first: for each blob its
  * tar framing, ZFile header/trailer (magic, flags, digest, index CRC, layout), every ZFile block (CRC, decompression,
- * decompressed length; in parallel), the LSMT header, trailer and index invariants, the blob's sha256 against the
- * config's {@code digest}; across layers the parent chain (optional) and virtual sizes.
+ * decompressed length; in parallel), the LSMT header, trailer and index invariants, the blob's sha256 and size
+ * against the config's {@code digest} and {@code size}; across layers the parent chain (optional) and virtual sizes.
+ * A blob whose start is a damaged or truncated tar header, ZFile header or LSMT magic is reported as such, not
+ * taken for plain data.
+ *
+ * <p><b>Offsets.</b> A finding's {@code offset} is a byte offset in its {@code file} (tar payload offsets already
+ * added), except for structures inside a ZFile's decompressed content (the LSMT header, index and trailer of a
+ * compressed layer), whose {@code structure} ends with {@value #DECOMPRESSED} and whose offset is in the decompressed
+ * content.
  *
  * <p>Instances are immutable and may be reused; {@link #verify} may run concurrently on different images.
  */
 public final class ImageVerifier {
-    /** Receives progress while blocks are checked: compressed bytes done out of the total. */
+    /**
+     * Receives progress while blobs are read: bytes of blob files done out of the total. Called from the verifying
+     * thread and from block-checking threads (never concurrently: calls are serialized), with {@code bytesDone}
+     * never decreasing; the last call has {@code bytesDone == bytesTotal}.
+     */
     @FunctionalInterface
     public interface Progress {
         void update(long bytesDone, long bytesTotal);
     }
 
+    /** Suffix of a finding's structure whose offset is in a ZFile's decompressed content. */
+    public static final String DECOMPRESSED = " (decompressed)";
     /** The largest stored block the reference reader can hold (its 64 KiB buffer). */
     static final int REFERENCE_MAX_STORED_BLOCK = 65536;
+    /** The smallest blob that can be an image layer: a ZFile header and trailer. */
+    static final int MIN_BLOB_SIZE = 1024;
     private static final int MAX_BLOCK_FINDINGS_PER_LAYER = 50;
     private static final int BLOCKS_PER_TASK = 256;
+    private static final int LSMT_HEADER_SIZE = 4096;
+    private static final int LSMT_OFF_PARENT_UUID = 93;
+    private static final int ZFILE_OFF_FLAGS = 32;
+    private static final int ZFILE_FLAG_DIGEST = 0x10;
 
     private final int threads;
     private final boolean checkChain;
@@ -63,7 +83,7 @@ public final class ImageVerifier {
     }
 
     /**
-     * @param threads    threads checking ZFile blocks (at least 1)
+     * @param threads    threads checking ZFile blocks (at least 1); the report does not depend on it
      * @param checkChain whether each layer's parent uuid must equal the uuid of the layer below
      * @param progress   progress callback, or null
      */
@@ -74,8 +94,22 @@ public final class ImageVerifier {
         return new ImageVerifier(threads, checkChain, progress);
     }
 
-    /** Verifies a config.json (recognised by content) or a list of blobs, lowest first. */
+    /**
+     * Verifies a config.json (recognised by content) or a list of blobs, lowest first.
+     *
+     * @throws NoSuchFileException if an input does not exist (nothing to verify: the caller named a wrong file)
+     * @throws ConfigException     if a config cannot be read or parsed
+     * @throws IOException         on an I/O error that prevents verification (not on corrupt bytes: those are findings)
+     */
     public VerifyReport verify(List<Path> inputs) throws IOException {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("nothing to verify");
+        }
+        for (Path p : inputs) {
+            if (!Files.exists(p)) {
+                throw new NoSuchFileException(p.toString());
+            }
+        }
         if (inputs.size() == 1 && Files.isRegularFile(inputs.get(0)) && Image.isJsonConfig(inputs.get(0))) {
             return verifyConfig(inputs.get(0));
         }
@@ -86,17 +120,27 @@ public final class ImageVerifier {
         return run(inputs, null, sources, null);
     }
 
-    /** Verifies the image a config.json describes; a config that cannot be read throws {@link ConfigException}. */
+    /**
+     * Verifies the image a config.json describes. Layers the config names but that are missing or unusable are
+     * findings ({@code config.layer-missing}, {@code config.layer-unsupported}).
+     *
+     * @throws ConfigException if the config cannot be read or parsed
+     */
     public VerifyReport verifyConfig(Path config) throws IOException {
         ImageConfig cfg = ImageConfig.read(config);
         List<Source> sources = new ArrayList<>();
         List<Finding> early = new ArrayList<>();
-        for (ImageConfig.Lower l : cfg.lowers()) {
+        List<ImageConfig.Lower> lowers = cfg.lowers();
+        if (cfg.accelerationLayer() && !lowers.isEmpty()) {
+            lowers = lowers.subList(0, lowers.size() - 1); // not part of the stack, as in Image.openConfig
+        }
+        for (ImageConfig.Lower l : lowers) {
             try {
                 sources.add(new Source(cfg.blobFile(l), l.digest(), l.size(), l.label()));
             } catch (ConfigException e) {
-                early.add(new Finding(Finding.Severity.ERROR, "config.layer-missing", config.toString(), l.label(),
-                        -1, e.getMessage()));
+                boolean unsupported = l.targetFile() != null || (l.file() == null && l.dir() == null);
+                early.add(new Finding(Finding.Severity.ERROR, unsupported ? "config.layer-unsupported"
+                        : "config.layer-missing", config.toString(), l.label(), -1, e.getMessage()));
                 sources.add(new Source(null, l.digest(), l.size(), l.label()));
             }
         }
@@ -106,8 +150,50 @@ public final class ImageVerifier {
     private record Source(Path path, String digest, long size, String label) {
     }
 
-    /** What one layer turned out to be, for the cross-layer checks. */
-    private record LayerFacts(String file, LsmtLayer layer, long virtualSize, UUID uuid, UUID parent) {
+    /**
+     * What one layer turned out to be, for the cross-layer checks.
+     *
+     * @param parentAt   offset of the trailer's parent_uuid field (in the file, or decompressed), -1 if unknown
+     * @param parentWhere the structure name for {@code parentAt}
+     */
+    private record LayerFacts(String file, LsmtLayer layer, long virtualSize, UUID uuid, UUID parent, long parentAt,
+                              String parentWhere) {
+    }
+
+    /** Progress of one run: monotonic, serialized calls to the callback. */
+    private final class Tracker {
+        private final long total;
+        private final AtomicLong done = new AtomicLong();
+        private long reported = -1;
+
+        Tracker(long total) {
+            this.total = total;
+        }
+
+        void add(long bytes) {
+            report(done.addAndGet(bytes));
+        }
+
+        /** Marks everything before {@code position} (a sum of whole blob sizes) as done. */
+        void setDone(long position) {
+            done.set(position);
+            report(position);
+        }
+
+        synchronized void report(long d) {
+            long v = Math.min(d, total);
+            if (progress != null && v > reported) {
+                reported = v;
+                progress.update(v, total);
+            }
+        }
+
+        synchronized void finish() {
+            if (progress != null && reported != total) {
+                reported = total;
+                progress.update(total, total);
+            }
+        }
     }
 
     private VerifyReport run(List<Path> inputs, ImageConfig cfg, List<Source> sources, List<Finding> early)
@@ -120,18 +206,22 @@ public final class ImageVerifier {
         List<LayerFacts> facts = new ArrayList<>();
         List<AutoCloseable> open = new ArrayList<>();
         long total = 0;
-        for (Source s : sources) {
-            if (s.path() != null && Files.isRegularFile(s.path())) {
-                total += Files.size(s.path());
+        long[] sizes = new long[sources.size()];
+        for (int i = 0; i < sources.size(); i++) {
+            Path p = sources.get(i).path();
+            if (p != null && Files.isRegularFile(p)) {
+                sizes[i] = Files.size(p);
+                total += sizes[i];
             }
         }
-        AtomicLong done = new AtomicLong();
+        Tracker tracker = new Tracker(total);
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "overlaybd-verify");
             t.setDaemon(true);
             return t;
         }) : null;
         try {
+            long base = 0;
             for (int i = 0; i < sources.size(); i++) {
                 Source s = sources.get(i);
                 Map<String, Object> info = new LinkedHashMap<>();
@@ -143,8 +233,11 @@ public final class ImageVerifier {
                     facts.add(null);
                     continue;
                 }
-                facts.add(verifyBlob(s, info, findings, open, pool, done, total));
+                facts.add(verifyBlob(s, info, findings, open, pool, tracker));
+                base += sizes[i];
+                tracker.setDone(base);
             }
+            tracker.finish();
             Map<String, Object> image = new LinkedHashMap<>();
             List<String> in = new ArrayList<>();
             for (Path p : inputs) {
@@ -156,7 +249,7 @@ public final class ImageVerifier {
             if (cfg != null && cfg.upper().isPresent()) {
                 verifyUpper(cfg.upper().get(), layers, findings, facts, open);
             }
-            crossLayer(facts, findings, image, sources.size());
+            crossLayer(facts, findings, image);
             return new VerifyReport(layers, findings, image);
         } finally {
             if (pool != null) {
@@ -173,7 +266,7 @@ public final class ImageVerifier {
     }
 
     private LayerFacts verifyBlob(Source s, Map<String, Object> info, List<Finding> findings,
-                                  List<AutoCloseable> open, ExecutorService pool, AtomicLong done, long total)
+                                  List<AutoCloseable> open, ExecutorService pool, Tracker tracker)
             throws IOException {
         String file = s.path().toString();
         FileDevice dev;
@@ -197,6 +290,18 @@ public final class ImageVerifier {
             findings.add(error("blob.size", file, null, -1, "size is " + blobSize + " bytes but the config says "
                     + s.size()));
         }
+        try {
+            return verifyContent(file, dev, blobSize, info, findings, open, pool, tracker);
+        } catch (EOFException e) {
+            // a structure the readers accepted ends past the end of the file: corrupt bytes, not a failure to run
+            findings.add(error("blob.truncated", file, null, -1, "unexpected end of file: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private LayerFacts verifyContent(String file, FileDevice dev, long blobSize, Map<String, Object> info,
+                                     List<Finding> findings, List<AutoCloseable> open, ExecutorService pool,
+                                     Tracker tracker) throws IOException {
         RandomAccessBlockDevice content = dev;
         long base = 0; // offset of the payload in the file, so findings carry file offsets
         try {
@@ -214,42 +319,80 @@ public final class ImageVerifier {
                             + m.payloadSize(), "the archive ends at " + blobSize + " bytes, before its padding and"
                             + " two zero blocks (" + minimal + " bytes expected)"));
                 }
-                content = SliceDevice.of(dev, m.payloadOffset(), m.payloadSize(), "tar(" + file + ")", false);
+                content = SliceDevice.of(dev, m.payloadOffset(), m.payloadSize(),
+                        Blob.tarDescription(file, m.payloadOffset()), false);
                 base = m.payloadOffset();
             }
         } catch (FormatException e) {
-            findings.add(fromFormat("tar.header", file, 0, e));
+            findings.add(fromFormat("tar.header", file, "", 0, e));
             return null;
         }
         ZFileDevice zfile = null;
-        if (content.size() >= 512 && ZFileDevice.isZFile(content)) {
-            zfile = verifyZFile(file, content, base, info, findings, pool, done, total);
+        if (ZFileDevice.isZFile(content)) {
+            zfile = verifyZFile(file, content, base, info, findings, pool, tracker);
             if (zfile == null) {
                 return null;
             }
             open.add(zfile);
-            content = zfile;
-        } else {
-            done.addAndGet(blobSize);
-            report(done.get(), total);
+        } else if (!LsmtLayer.isLsmt(content)) {
+            FormatException damage = BlobProbe.damage(content);
+            if (damage != null) {
+                String area = damage.structure().substring(0, damage.structure().indexOf(' '));
+                findings.add(fromFormat(area + ".header", file, "", base, damage));
+                return null;
+            }
+            if (content.size() < MIN_BLOB_SIZE) {
+                findings.add(error("blob.too-small", file, null, base, (content == dev ? "the file" : "the tar "
+                        + "payload") + " holds " + content.size() + " bytes: too small for a ZFile (at least "
+                        + MIN_BLOB_SIZE + ") or an LSMT layer (at least 8192)"));
+                return null;
+            }
+            info.put("kind", "raw");
+            return new LayerFacts(file, null, -1, null, null, -1, null);
         }
-        if (!LsmtLayer.isLsmt(content)) {
-            info.put("kind", zfile != null ? "zfile" : "raw");
-            return new LayerFacts(file, null, -1, null, null);
-        }
-        info.put("kind", zfile != null ? "zfile-lsmt" : "lsmt");
-        String where = zfile != null ? file + " (decompressed)" : file;
-        long lsmtBase = zfile != null ? 0 : base;
+        return verifyLsmt(file, zfile != null ? zfile : content, zfile != null ? 0 : base, zfile != null, base,
+                info, findings, open);
+    }
+
+    /** Verifies the LSMT layer on {@code content} (raw, or the decompressed content of a ZFile). */
+    private LayerFacts verifyLsmt(String file, RandomAccessBlockDevice content, long lsmtBase, boolean compressed,
+                                  long fileBase, Map<String, Object> info, List<Finding> findings,
+                                  List<AutoCloseable> open) throws IOException {
+        String where = compressed ? DECOMPRESSED : "";
         LsmtLayer layer;
+        boolean isLsmt;
+        try {
+            isLsmt = LsmtLayer.isLsmt(content);
+        } catch (FormatException e) {
+            // block 0 of the ZFile is corrupt (already reported): what it holds cannot be told
+            info.put("kind", "zfile");
+            return null;
+        }
+        if (!isLsmt) {
+            info.put("kind", compressed ? "zfile" : "raw");
+            return new LayerFacts(file, null, -1, null, null, -1, null);
+        }
+        info.put("kind", compressed ? "zfile-lsmt" : "lsmt");
         try {
             layer = LsmtLayer.open(content, false);
         } catch (FormatException e) {
-            findings.add(fromFormat("lsmt.invalid", where, lsmtBase, e));
+            if (compressed && e.structure().startsWith("zfile")) {
+                // the ZFile block holding the LSMT header, index or trailer is corrupt (already reported)
+                findings.add(error("lsmt.unreadable", file, e.structure(), e.offset() >= 0 ? fileBase + e.offset()
+                        : -1, "the LSMT layer inside cannot be read: " + detail(e)));
+            } else if (writableHalf(content) != null) {
+                findings.add(error("lsmt.writable", file, "lsmt header" + where, lsmtBase, "the " + writableHalf(
+                        content) + " file of a writable layer, not a sealed layer: verify a writable layer through a "
+                        + "config.json naming it as the upper"));
+            } else {
+                findings.add(fromFormat("lsmt.invalid", file, where, lsmtBase, e));
+            }
             return null;
         }
         open.add(layer);
         LsmtHeader h = layer.header();
         LsmtHeader t = layer.trailer();
+        long trailerAt = lsmtBase + content.size() - LSMT_HEADER_SIZE;
         SegmentIndex idx = layer.index();
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("virtualSize", layer.virtualSize());
@@ -263,25 +406,60 @@ public final class ImageVerifier {
         l.put("indexEntries", t.indexSize());
         info.put("lsmt", l);
         if (h.flags() != 0x7 && h.flags() != 0x3 && h.flags() != 0x13) {
-            findings.add(new Finding(Finding.Severity.NOTE, "lsmt.header.flags", where, "lsmt header", lsmtBase,
-                    String.format("unusual header flags 0x%x (committed layers have 0x7)", h.flags())));
+            findings.add(new Finding(Finding.Severity.NOTE, "lsmt.header.flags", file, "lsmt header" + where,
+                    lsmtBase, String.format("unusual header flags 0x%x (committed layers have 0x7)", h.flags())));
         }
-        if (h.virtualSize() != t.virtualSize() || !Objects.equals(h.uuid(), t.uuid())) {
-            findings.add(new Finding(Finding.Severity.WARNING, "lsmt.header.mismatch", where, "lsmt header",
+        if (t.flags() != 0x6 && t.flags() != 0x16) {
+            findings.add(new Finding(Finding.Severity.NOTE, "lsmt.trailer.flags", file, "lsmt trailer" + where,
+                    trailerAt + 28, String.format("unusual trailer flags 0x%x (sealed layers have 0x6); readers "
+                            + "ignore the bits beyond 0-2", t.flags())));
+        }
+        if (h.virtualSize() != t.virtualSize() || !Objects.equals(h.uuid(), t.uuid())
+                || !Objects.equals(h.parentUuid(), t.parentUuid())) {
+            findings.add(new Finding(Finding.Severity.WARNING, "lsmt.header.mismatch", file, "lsmt header" + where,
                     lsmtBase, "header and trailer disagree (virtual size " + h.virtualSize() + " vs "
-                    + t.virtualSize() + ", uuid " + h.uuidText() + " vs " + t.uuidText() + "); the trailer is used"));
+                    + t.virtualSize() + ", uuid " + h.uuidText() + " vs " + t.uuidText() + ", parent "
+                    + h.parentUuidText() + " vs " + t.parentUuidText() + "); readers use the trailer"));
         }
         long vsizeSectors = layer.virtualSize() / 512;
         if (!idx.isEmpty() && idx.end(idx.size() - 1) > vsizeSectors) {
-            findings.add(new Finding(Finding.Severity.WARNING, "lsmt.index.beyond-size", where, "lsmt index",
+            findings.add(new Finding(Finding.Severity.WARNING, "lsmt.index.beyond-size", file, "lsmt index" + where,
                     lsmtBase + t.indexOffset(), "mappings reach sector " + idx.end(idx.size() - 1)
                     + ", beyond the virtual size of " + vsizeSectors + " sectors; those bytes are never read"));
         }
-        return new LayerFacts(file, layer, layer.virtualSize(), layer.uuid(), layer.parentUuid());
+        return new LayerFacts(file, layer, layer.virtualSize(), layer.uuid(), layer.parentUuid(),
+                trailerAt + LSMT_OFF_PARENT_UUID, "lsmt trailer" + where);
+    }
+
+    /**
+     * @return "data" or "index" when the device starts with the header of a writable layer's data file (flags 0x3
+     *         or 0x13) or index file (0x1) and is not sealed, else null
+     */
+    private static String writableHalf(RandomAccessBlockDevice content) {
+        try {
+            byte[] b = new byte[390];
+            content.readFully(0, b, 0, b.length);
+            LsmtHeader h = LsmtHeader.decode(b);
+            if (!h.hasValidMagic() || !h.isHeader() || h.isSealed()) {
+                return null;
+            }
+            if (!h.isDataFile()) {
+                return "index";
+            }
+            if (content.size() >= 2 * LSMT_HEADER_SIZE) {
+                content.readFully(content.size() - LSMT_HEADER_SIZE, b, 0, b.length);
+                if (LsmtHeader.decode(b).hasValidMagic()) {
+                    return null; // sealed in place: the trailer's problem was reported as such
+                }
+            }
+            return "data";
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private ZFileDevice verifyZFile(String file, RandomAccessBlockDevice content, long base, Map<String, Object> info,
-                                    List<Finding> findings, ExecutorService pool, AtomicLong done, long total)
+                                    List<Finding> findings, ExecutorService pool, Tracker tracker)
             throws IOException {
         byte[] block = new byte[512];
         content.readFully(0, block, 0, 512);
@@ -292,15 +470,29 @@ public final class ImageVerifier {
                     "reserved fields and high flag bits hold garbage (a legacy writer's uninitialised memory); no "
                             + "digest protects them, and readers ignore them"));
         }
+        boolean digestFlagCleared = digestFlagCleared(block);
+        if (digestFlagCleared) {
+            findings.add(error("zfile.header.flags", file, "zfile header", base + ZFILE_OFF_FLAGS, "flag bit 4 "
+                    + "(digest) is clear, yet the stored digest matches the block with it set: the flags were "
+                    + "altered, and the digest and index CRC are no longer checked"));
+        }
+        long payload = content.size();
+        if (payload >= 1024) {
+            content.readFully(payload - 512, block, 0, 512);
+            if (digestFlagCleared(block)) {
+                findings.add(error("zfile.trailer.flags", file, "zfile trailer", base + payload - 512
+                        + ZFILE_OFF_FLAGS, "flag bit 4 (digest) is clear, yet the stored digest matches the block "
+                        + "with it set: the flags were altered, and the digest and index CRC are no longer checked"));
+            }
+        }
         ZFileDevice z;
         try {
             z = ZFileDevice.open(content, false);
         } catch (FormatException e) {
-            findings.add(fromFormat("zfile.invalid", file, base, e));
+            findings.add(fromFormat("zfile.invalid", file, "", base, e));
             return null;
         }
         ZFileHeader eff = z.effectiveHeader();
-        long payload = content.size();
         long tableEnd = eff.indexOffset() + 4 * eff.indexSize();
         if (tableEnd + 512 != payload) {
             findings.add(error("zfile.layout", file, "zfile trailer", base + Math.min(tableEnd, payload),
@@ -315,7 +507,10 @@ public final class ImageVerifier {
                     || t.indexSize() != eff.indexSize() || t.originalFileSize() != eff.originalFileSize()
                     || (t.hasDigest() && !t.digestMatches())) {
                 findings.add(error("zfile.trailer", file, "zfile trailer", base + payload - 512,
-                        "the trailer is missing or disagrees with the overwritten header"));
+                        "the trailer is missing, corrupt or disagrees with the overwritten header"
+                                + (t.magicOk() && t.hasDigest() && !t.digestMatches() ? String.format(
+                                " (digest: stored 0x%08x, computed 0x%08x)", t.digest(), t.computedDigest())
+                                : "")));
             }
         }
         Map<String, Object> zi = new LinkedHashMap<>();
@@ -325,7 +520,7 @@ public final class ImageVerifier {
         zi.put("blockCrc", z.hasBlockCrc());
         zi.put("originalSize", z.size());
         zi.put("compressedSize", payload);
-        zi.put("headerOverwritten", z.trailer() == null || (z.header() != null && z.header().isHeaderOverwrite()));
+        zi.put("headerOverwritten", z.header() != null && z.header().isHeaderOverwrite());
         info.put("zfile", zi);
         int oversize = 0;
         int firstOversize = -1;
@@ -342,7 +537,7 @@ public final class ImageVerifier {
                     + REFERENCE_MAX_STORED_BLOCK + " bytes: readable here, but the reference reader rejects them "
                     + "(use a block size of at most 32 KiB)"));
         }
-        List<Finding> blockFindings = checkBlocks(file, z, base, pool, done, total);
+        List<Finding> blockFindings = checkBlocks(file, z, base, pool, tracker);
         int bad = blockFindings.size();
         for (int k = 0; k < Math.min(bad, MAX_BLOCK_FINDINGS_PER_LAYER); k++) {
             findings.add(blockFindings.get(k));
@@ -356,12 +551,26 @@ public final class ImageVerifier {
         return z;
     }
 
-    private List<Finding> checkBlocks(String file, ZFileDevice z, long base, ExecutorService pool, AtomicLong done,
-                                      long total) throws IOException {
+    /**
+     * @return true if a ZFile header or trailer block has flag bit 4 clear although its stored digest is the digest
+     *         of the block with bit 4 set: a flipped flag bit that would otherwise disable the digest and index CRC
+     */
+    static boolean digestFlagCleared(byte[] block512) {
+        ZFileHeader h = ZFileHeader.decode(block512);
+        if (!h.magicOk() || h.hasDigest() || h.digest() == 0) {
+            return false;
+        }
+        byte[] b = block512.clone();
+        b[ZFILE_OFF_FLAGS] |= ZFILE_FLAG_DIGEST;
+        return ZFileHeader.decode(b).digestMatches();
+    }
+
+    private List<Finding> checkBlocks(String file, ZFileDevice z, long base, ExecutorService pool, Tracker tracker)
+            throws IOException {
         int n = z.blockCount();
         List<Finding> out = new ArrayList<>();
         if (pool == null || n <= BLOCKS_PER_TASK) {
-            checkRange(file, z, base, 0, n, out, done, total);
+            checkRange(file, z, base, 0, n, out, tracker);
             return out;
         }
         List<Future<List<Finding>>> parts = new ArrayList<>();
@@ -370,7 +579,7 @@ public final class ImageVerifier {
             int end = Math.min(n, from + BLOCKS_PER_TASK);
             parts.add(pool.submit(() -> {
                 List<Finding> part = new ArrayList<>();
-                checkRange(file, z, base, start, end, part, done, total);
+                checkRange(file, z, base, start, end, part, tracker);
                 return part;
             }));
         }
@@ -391,22 +600,25 @@ public final class ImageVerifier {
     }
 
     private void checkRange(String file, ZFileDevice z, long base, int from, int to, List<Finding> out,
-                            AtomicLong done, long total) throws IOException {
+                            Tracker tracker) throws IOException {
+        long pending = 0;
         for (int i = from; i < to; i++) {
             try {
                 z.checkBlock(i);
             } catch (ChecksumMismatchException e) {
                 out.add(error("zfile.block.checksum", file, "zfile block " + i, base + z.blockOffset(i),
-                        e.getMessage()));
+                        detail(e)));
             } catch (FormatException e) {
                 out.add(error("zfile.block.corrupt", file, "zfile block " + i, base + z.blockOffset(i),
-                        e.getMessage()));
+                        detail(e)));
             }
-            long d = done.addAndGet(z.storedBlockLength(i));
-            if ((i & 255) == 0) {
-                report(d, total);
+            pending += z.storedBlockLength(i);
+            if (((i - from) & 255) == 255) {
+                tracker.add(pending);
+                pending = 0;
             }
         }
+        tracker.add(pending);
     }
 
     private void verifyUpper(ImageConfig.Upper upper, List<Map<String, Object>> layers, List<Finding> findings,
@@ -426,17 +638,20 @@ public final class ImageVerifier {
             l.put("parentUuid", w.parentUuid() != null ? LsmtHeader.format(w.parentUuid()) : null);
             l.put("segments", w.index().size());
             info.put("lsmt", l);
-            facts.add(new LayerFacts(upper.data().toString(), null, w.virtualSize(), w.uuid(), w.parentUuid()));
+            facts.add(new LayerFacts(upper.data().toString(), null, w.virtualSize(), w.uuid(), w.parentUuid(),
+                    LSMT_OFF_PARENT_UUID, "lsmt data header"));
         } catch (FormatException e) {
-            findings.add(fromFormat("upper.invalid", upper.data().toString(), 0, e));
+            String f = e.resource() != null && e.resource().equals(upper.index().toString())
+                    ? upper.index().toString() : upper.data().toString();
+            findings.add(fromFormat("upper.invalid", f, "", 0, e));
             facts.add(null);
         } catch (IOException e) {
-            findings.add(error("upper.unreadable", upper.data().toString(), "writable layer", -1, e.toString()));
+            findings.add(error("upper.unreadable", upper.data().toString(), upper.label(), -1, Image.reason(e)));
             facts.add(null);
         }
     }
 
-    private void crossLayer(List<LayerFacts> facts, List<Finding> findings, Map<String, Object> image, int lowers) {
+    private void crossLayer(List<LayerFacts> facts, List<Finding> findings, Map<String, Object> image) {
         boolean multi = facts.size() > 1;
         Long vsize = null;
         List<SegmentIndex> topFirst = new ArrayList<>();
@@ -487,12 +702,12 @@ public final class ImageVerifier {
                 }
                 if (f.parent() == null) {
                     findings.add(new Finding(Finding.Severity.WARNING, "image.chain.no-parent", f.file(),
-                            "lsmt trailer", -1, "layer " + i + " names no parent; the layer below has uuid "
-                            + text(below.uuid())));
+                            f.parentWhere(), f.parentAt(), "layer " + i + " names no parent; the layer below has "
+                            + "uuid " + text(below.uuid())));
                 } else if (!f.parent().equals(below.uuid())) {
-                    findings.add(error("image.chain", f.file(), "lsmt trailer", -1, "layer " + i + " names parent "
-                            + text(f.parent()) + " but the layer below (" + below.file() + ") has uuid "
-                            + text(below.uuid())));
+                    findings.add(error("image.chain", f.file(), f.parentWhere(), f.parentAt(), "layer " + i
+                            + " names parent " + text(f.parent()) + " but the layer below (" + below.file()
+                            + ") has uuid " + text(below.uuid())));
                 }
             }
         }
@@ -502,25 +717,42 @@ public final class ImageVerifier {
         return u == null ? "null" : LsmtHeader.format(u);
     }
 
-    private void report(long d, long total) {
-        if (progress != null) {
-            progress.update(Math.min(d, total), total);
-        }
-    }
-
     private static Finding error(String code, String file, String structure, long offset, String message) {
         return new Finding(Finding.Severity.ERROR, code, file, structure, offset, message);
     }
 
-    /** A format exception becomes an error at its file offset (its own offset is relative to {@code base}). */
-    private static Finding fromFormat(String code, String file, long base, FormatException e) {
+    /**
+     * A format exception becomes an error at a file offset: its own offset is relative to the device it names, which
+     * starts at {@code base} in the file ({@code where} = {@link #DECOMPRESSED} when that device is decompressed).
+     */
+    private static Finding fromFormat(String code, String file, String where, long base, FormatException e) {
         long off = e.offset() >= 0 ? base + e.offset() : -1;
-        String structure = e.structure();
         String c = code;
         if (e instanceof ChecksumMismatchException) {
             c = code.substring(0, code.indexOf('.')) + ".checksum";
         }
-        return new Finding(Finding.Severity.ERROR, c, file, structure, off, e.getMessage());
+        return new Finding(Finding.Severity.ERROR, c, file, e.structure() + where, off, detail(e));
+    }
+
+    /**
+     * @return the exception's message without the parts a finding already carries: the leading structure name and
+     *         the trailing "at offset N in resource" (whose offset may be relative to a tar payload)
+     */
+    static String detail(FormatException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        String prefix = e.structure() + ": ";
+        if (m.startsWith(prefix)) {
+            m = m.substring(prefix.length());
+        }
+        String suffix = " in " + e.resource();
+        if (m.endsWith(suffix)) {
+            m = m.substring(0, m.length() - suffix.length());
+        }
+        String at = " at offset " + e.offset();
+        if (e.offset() >= 0 && m.endsWith(at)) {
+            m = m.substring(0, m.length() - at.length());
+        }
+        return m;
     }
 
     private static String sha256(Path p) throws IOException {

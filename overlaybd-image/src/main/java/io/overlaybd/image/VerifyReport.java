@@ -1,5 +1,8 @@
 package io.overlaybd.image;
 
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +53,20 @@ public final class VerifyReport {
         return layers;
     }
 
-    /** @return the report as the JSON object of the schema. */
+    /**
+     * @return the report as JSON text following the schema: pretty-printed, with {@code null} values written out
+     *         (the schema requires keys such as {@code image.virtualSize} and {@code findings[].file} even when null)
+     */
+    public String toJsonText() {
+        try {
+            return JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT, JSON.Feature.WRITE_NULL_PROPERTIES)
+                    .asString(toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialise the report", e); // maps of plain values never fail
+        }
+    }
+
+    /** @return the report as the JSON object of the schema (serialise it with nulls kept, as {@link #toJsonText}). */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", SCHEMA_VERSION);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -105,9 +106,12 @@ public final class WritableLayer implements RandomAccessBlockDevice {
             return new WritableLayer(data, index, dc, ic, false, dh, ih, new MutableSegmentMap(),
                     LsmtFormat.HEADER_SIZE, LsmtFormat.RW_INDEX_LOG_START);
         } catch (IOException | RuntimeException e) {
+            // a failed create leaves nothing behind: delete only what this call created
             dc.close();
+            Files.deleteIfExists(data);
             if (ic != null) {
                 ic.close();
+                Files.deleteIfExists(index);
             }
             throw e;
         }

@@ -303,4 +303,18 @@ class WritableLayerTest {
             }
         }
     }
+
+    @Test
+    void failedCreateLeavesNothingBehind() throws Exception {
+        Path data = tmp.resolve("x.data");
+        Path index = Files.writeString(tmp.resolve("x.index"), "exists");
+        assertThatThrownBy(() -> WritableLayer.create(data, index, CreateOptions.ofSize(1 << 20)))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(data).doesNotExist();
+        assertThat(Files.readString(index)).isEqualTo("exists");
+        Files.delete(index);
+        try (WritableLayer w = WritableLayer.create(data, index, CreateOptions.ofSize(1 << 20))) {
+            assertThat(w.size()).isEqualTo(1 << 20);
+        }
+    }
 }

@@ -1,0 +1,90 @@
+package io.overlaybd.cli;
+
+import static io.overlaybd.cli.Cli.fx;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executable jar run as users run it ({@code java -jar overlaybd.jar}). Skipped, with a message, when the jar has
+ * not been built ({@code mvn package}) or is older than the compiled classes.
+ */
+class ShadedJarTest {
+    static final Path JAR = Path.of("target/overlaybd.jar");
+
+    @BeforeAll
+    static void needsTheJar() throws IOException {
+        assumeTrue(Files.isRegularFile(JAR), "target/overlaybd.jar is not built (mvn package); skipping the java -jar"
+                + " tests");
+        Path main = Path.of("target/classes/io/overlaybd/cli/Main.class");
+        assumeTrue(!Files.exists(main) || !Files.getLastModifiedTime(JAR).toInstant().isBefore(
+                Files.getLastModifiedTime(main).toInstant()), "target/overlaybd.jar is older than the classes "
+                + "(run mvn package); skipping the java -jar tests");
+    }
+
+    static Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-jar");
+        cmd.add(JAR.toString());
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    }
+
+    record Run(int code, byte[] out, String err) {
+    }
+
+    static Run run(String... args) throws Exception {
+        Process p = start(args);
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out, err);
+    }
+
+    @Test
+    void versionAndCat() throws Exception {
+        Run v = run("--version");
+        assertThat(v.code()).isZero();
+        assertThat(new String(v.out(), StandardCharsets.UTF_8)).startsWith("overlaybd ");
+        Run c = run("cat", "--offset", "4m", fx("zfile/input.lz4.4k.crc.zfile"));
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(Cli.sha256(c.out())).isEqualTo("b52f7d5db69e3c22803781e54b6def94f854cca77132c1573214846d74ad7569");
+        Run ok = run("verify", fx("lsmt/config.json"));
+        assertThat(ok.code()).as(ok.err()).isZero();
+    }
+
+    @Test
+    void badUsageIsExit2AndOneLine() throws Exception {
+        Run r = run("cat", "--offset", "x", fx("lsmt/layer1.lsmt"));
+        assertThat(r.code()).isEqualTo(2);
+        Cli.assertOneLine(r.err());
+        Run m = run("cat", "/no/such/file");
+        assertThat(m.code()).isEqualTo(2);
+        assertThat(m.err().strip()).isEqualTo("overlaybd: no such file: /no/such/file");
+    }
+
+    @Test
+    void catIntoAClosedPipeStopsQuietly() throws Exception {
+        Process p = start("cat", fx("lsmt/config.json")); // 1 GiB
+        p.getOutputStream().close();
+        try (InputStream in = p.getInputStream()) {
+            assertThat(in.readNBytes(100_000)).hasSize(100_000); // then go away, as "| head -c 100000" does
+        }
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(err).isEmpty();
+        assertThat(p.exitValue()).isZero();
+    }
+}
