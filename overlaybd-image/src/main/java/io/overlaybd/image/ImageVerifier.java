@@ -279,9 +279,24 @@ public final class ImageVerifier {
         open.add(dev);
         long blobSize = dev.size();
         info.put("blobSize", blobSize);
-        String sha = sha256(s.path());
+        // hash the blob on the pool while its blocks are checked, so that a second thread is not left waiting
+        Future<String> pending = pool != null ? pool.submit(() -> sha256(s.path())) : null;
+        String sha = pending == null ? sha256(s.path()) : null;
         info.put("sha256", sha);
         info.put("expectedDigest", s.digest());
+        List<Finding> contentFindings = new ArrayList<>();
+        LayerFacts facts;
+        try {
+            facts = verifyContent(file, dev, blobSize, info, contentFindings, open, pool, tracker);
+        } catch (EOFException e) {
+            // a structure the readers accepted ends past the end of the file: corrupt bytes, not a failure to run
+            contentFindings.add(error("blob.truncated", file, null, -1, "unexpected end of file: " + e.getMessage()));
+            facts = null;
+        }
+        if (pending != null) {
+            sha = join(pending);
+            info.put("sha256", sha);
+        }
         if (s.digest() != null && !s.digest().equalsIgnoreCase("sha256:" + sha)) {
             findings.add(error("blob.digest", file, null, -1, "sha256 is " + sha + " but the config says "
                     + s.digest()));
@@ -290,12 +305,21 @@ public final class ImageVerifier {
             findings.add(error("blob.size", file, null, -1, "size is " + blobSize + " bytes but the config says "
                     + s.size()));
         }
+        findings.addAll(contentFindings);
+        return facts;
+    }
+
+    private static <T> T join(Future<T> f) throws IOException {
         try {
-            return verifyContent(file, dev, blobSize, info, findings, open, pool, tracker);
-        } catch (EOFException e) {
-            // a structure the readers accepted ends past the end of the file: corrupt bytes, not a failure to run
-            findings.add(error("blob.truncated", file, null, -1, "unexpected end of file: " + e.getMessage()));
-            return null;
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause().toString(), e.getCause());
         }
     }
 
