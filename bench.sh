@@ -11,7 +11,7 @@ run() {
   local name=$1; shift
   echo "== $name $*"
   java -jar overlaybd-jmh/target/benchmarks.jar "$name" -rf json -rff "bench-results/$name.json" "$@" \
-    | tee "bench-results/$name.txt" | grep -E "^(Benchmark|[A-Za-z]+\.)" || true
+    | tee "bench-results/$name.txt" | grep -E "^(Benchmark|[A-Za-z0-9]+\.)" || true
 }
 want() { [ -z "$SELECTED" ] || [[ " $SELECTED " == *" $1 "* ]]; }
 SELECTED="$*"

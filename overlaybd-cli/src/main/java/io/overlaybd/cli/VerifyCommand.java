@@ -38,6 +38,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--check-chain", description = "Require each layer's parent uuid to equal the uuid below.")
     boolean checkChain;
 
+    @Option(names = "--sha256", description = "Compute every blob's sha256 (shown by --json) even where no config "
+            + "digest asks for it.")
+    boolean sha256;
+
     @Option(names = "--no-progress", description = "Never draw a progress bar.")
     boolean noProgress;
 
@@ -58,7 +62,7 @@ final class VerifyCommand implements Callable<Integer> {
         ProgressBar bar = !noProgress && err == System.err && stderrIsTerminal() ? new ProgressBar(err) : null;
         VerifyReport report;
         try {
-            report = ImageVerifier.create(n, checkChain, bar).verify(images);
+            report = ImageVerifier.create(n, checkChain, bar).withDigests(sha256).verify(images);
         } finally {
             if (bar != null) {
                 bar.finish();

@@ -178,23 +178,19 @@ final class ZFileCommand implements Runnable {
                 ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(file
                         + " is not a ZFile (detected " + blob.kind() + ")"));
                 long base = blob.tarMember().map(m -> m.payloadOffset()).orElse(0L);
-                long bad = 0;
-                for (int i = 0; i < z.blockCount(); i++) {
-                    try {
-                        z.checkBlock(i);
-                    } catch (FormatException e) {
-                        if (bad++ < maxErrors) {
-                            // offsets in the file (tar payload offset added), as verify reports them
-                            out.println(file + "@" + (base + z.blockOffset(i)) + ": block " + i + ": "
-                                    + (e instanceof ChecksumMismatchException c ? String.format(
-                                    "checksum mismatch: stored 0x%08x, computed 0x%08x", c.expected(), c.actual())
-                                    : e.getMessage()));
-                        }
+                long[] bad = {0};
+                z.checkBlocks(0, z.blockCount(), (i, e) -> {
+                    if (e != null && bad[0]++ < maxErrors) {
+                        // offsets in the file (tar payload offset added), as verify reports them
+                        out.println(file + "@" + (base + z.blockOffset(i)) + ": block " + i + ": "
+                                + (e instanceof ChecksumMismatchException c ? String.format(
+                                "checksum mismatch: stored 0x%08x, computed 0x%08x", c.expected(), c.actual())
+                                : e.getMessage()));
                     }
-                }
+                });
                 out.println(file + ": " + z.blockCount() + " blocks, " + (z.hasBlockCrc() ? "CRC checked"
-                        : "no block CRC stored") + ", " + (bad == 0 ? "OK" : bad + " bad"));
-                return bad == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
+                        : "no block CRC stored") + ", " + (bad[0] == 0 ? "OK" : bad[0] + " bad"));
+                return bad[0] == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
             }
         }
     }

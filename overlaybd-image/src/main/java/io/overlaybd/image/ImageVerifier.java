@@ -75,11 +75,13 @@ public final class ImageVerifier {
     private final int threads;
     private final boolean checkChain;
     private final Progress progress;
+    private final boolean alwaysDigest;
 
-    private ImageVerifier(int threads, boolean checkChain, Progress progress) {
+    private ImageVerifier(int threads, boolean checkChain, Progress progress, boolean alwaysDigest) {
         this.threads = threads;
         this.checkChain = checkChain;
         this.progress = progress;
+        this.alwaysDigest = alwaysDigest;
     }
 
     /**
@@ -91,7 +93,17 @@ public final class ImageVerifier {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new ImageVerifier(threads, checkChain, progress);
+        return new ImageVerifier(threads, checkChain, progress, false);
+    }
+
+    /**
+     * @param always true to compute every blob's sha256 (reported in its layer facts); by default a blob is hashed
+     *               only when the config states a {@code digest} to compare with, since hashing is a serial pass
+     *               over the whole blob that would otherwise bound the parallel block checks
+     * @return a verifier like this one with that choice
+     */
+    public ImageVerifier withDigests(boolean always) {
+        return new ImageVerifier(threads, checkChain, progress, always);
     }
 
     /**
@@ -280,8 +292,9 @@ public final class ImageVerifier {
         long blobSize = dev.size();
         info.put("blobSize", blobSize);
         // hash the blob on the pool while its blocks are checked, so that a second thread is not left waiting
-        Future<String> pending = pool != null ? pool.submit(() -> sha256(s.path())) : null;
-        String sha = pending == null ? sha256(s.path()) : null;
+        boolean hash = alwaysDigest || s.digest() != null;
+        Future<String> pending = hash && pool != null ? pool.submit(() -> sha256(s.path())) : null;
+        String sha = hash && pending == null ? sha256(s.path()) : null;
         info.put("sha256", sha);
         info.put("expectedDigest", s.digest());
         List<Finding> contentFindings = new ArrayList<>();
@@ -625,24 +638,22 @@ public final class ImageVerifier {
 
     private void checkRange(String file, ZFileDevice z, long base, int from, int to, List<Finding> out,
                             Tracker tracker) throws IOException {
-        long pending = 0;
-        for (int i = from; i < to; i++) {
-            try {
-                z.checkBlock(i);
-            } catch (ChecksumMismatchException e) {
+        long[] pending = {0};
+        z.checkBlocks(from, to, (i, failure) -> {
+            if (failure instanceof ChecksumMismatchException e) {
                 out.add(error("zfile.block.checksum", file, "zfile block " + i, base + z.blockOffset(i),
                         detail(e)));
-            } catch (FormatException e) {
+            } else if (failure != null) {
                 out.add(error("zfile.block.corrupt", file, "zfile block " + i, base + z.blockOffset(i),
-                        detail(e)));
+                        detail(failure)));
             }
-            pending += z.storedBlockLength(i);
+            pending[0] += z.storedBlockLength(i);
             if (((i - from) & 255) == 255) {
-                tracker.add(pending);
-                pending = 0;
+                tracker.add(pending[0]);
+                pending[0] = 0;
             }
-        }
-        tracker.add(pending);
+        });
+        tracker.add(pending[0]);
     }
 
     private void verifyUpper(ImageConfig.Upper upper, List<Map<String, Object>> layers, List<Finding> findings,

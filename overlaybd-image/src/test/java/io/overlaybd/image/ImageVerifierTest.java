@@ -459,4 +459,20 @@ class ImageVerifierTest {
         Path tiny = Files.write(tmp.resolve("tiny"), new byte[] {1, 2, 3});
         assertThat(verify(tiny).findings()).extracting(Finding::code).containsExactly("blob.too-small");
     }
+
+    @Test
+    void hashesBlobsOnlyWhenADigestIsExpectedOrAsked() throws IOException {
+        Path blob = InteropFixtures.path("lsmt/layer1.lz4.zfile");
+        String expected = InteropFixtures.expected().findAnywhere(
+                "\\| lsmt/layer1\\.lz4\\.zfile \\| `([0-9a-f]{64})` \\|");
+        assertThat(verify(blob).layers().get(0).get("sha256")).isNull();
+        for (ImageVerifier v : List.of(ONE.withDigests(true), CHAIN.withDigests(true))) {
+            assertThat(v.verify(List.of(blob)).layers().get(0).get("sha256")).isEqualTo(expected);
+        }
+        Path cfg = Files.writeString(tmp.resolve("c.json"), "{\"lowers\": [{\"file\": \"" + blob
+                + "\", \"digest\": \"sha256:" + expected + "\"}]}");
+        VerifyReport r = CHAIN.verify(List.of(cfg));
+        assertThat(r.ok()).isTrue();
+        assertThat(r.layers().get(0).get("sha256")).isEqualTo(expected);
+    }
 }

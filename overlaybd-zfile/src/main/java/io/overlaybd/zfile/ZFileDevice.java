@@ -559,6 +559,50 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         decode(i, buf, 0, s.block(blockSize), 0, s, hasCrc);
     }
 
+    /** Receives the outcome of each block checked by {@link #checkBlocks}. */
+    @FunctionalInterface
+    public interface BlockCheckListener {
+        /**
+         * @param block   the block index
+         * @param failure null when the block is good, else what {@link #checkBlock(int)} would have thrown
+         */
+        void checked(int block, FormatException failure);
+    }
+
+    /**
+     * Checks blocks {@code [from, to)} as {@link #checkBlock(int)} does, reading their compressed bytes in spans of
+     * up to 1 MiB instead of one source read per block, and reports every block to {@code listener}: a bad block
+     * does not stop the check. Safe to call from several threads on disjoint or overlapping ranges.
+     *
+     * @throws IOException if the source cannot be read (as opposed to holding bad bytes)
+     */
+    public void checkBlocks(int from, int to, BlockCheckListener listener) throws IOException {
+        Objects.checkFromToIndex(from, to, blockCount);
+        ensureOpen();
+        ReadScratch s = ReadScratch.get();
+        byte[] out = s.block(blockSize);
+        int i = from;
+        while (i < to) {
+            int end = i + 1; // at least one block per span, even one larger than the limit
+            while (end < to && offsets[end + 1] - offsets[i] <= ReadScratch.SPAN_LIMIT) {
+                end++;
+            }
+            int spanLength = (int) (offsets[end] - offsets[i]);
+            byte[] span = s.span(spanLength);
+            source.readFully(offsets[i], span, 0, spanLength);
+            for (int b = i; b < end; b++) {
+                FormatException failure = null;
+                try {
+                    decode(b, span, (int) (offsets[b] - offsets[i]), out, 0, s, hasCrc);
+                } catch (FormatException e) {
+                    failure = e;
+                }
+                listener.checked(b, failure);
+            }
+            i = end;
+        }
+    }
+
     private int storedLength(int i) {
         return (int) (offsets[i + 1] - offsets[i]);
     }

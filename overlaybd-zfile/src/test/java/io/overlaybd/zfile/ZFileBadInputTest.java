@@ -159,6 +159,15 @@ class ZFileBadInputTest {
                                             e -> assertThat(e.blockIndex()).isEqualTo(block));
                             assertThatThrownBy(() -> d.checkBlock(block))
                                     .isInstanceOf(ChecksumMismatchException.class);
+                            // the span check reports exactly this block, and every other one as good
+                            java.util.List<Integer> failed = new java.util.ArrayList<>();
+                            d.checkBlocks(0, d.blockCount(), (i, e) -> {
+                                if (e != null) {
+                                    assertThat(e).isInstanceOf(ChecksumMismatchException.class);
+                                    failed.add(i);
+                                }
+                            });
+                            assertThat(failed).containsExactly(block);
                             mutable[(int) p] ^= (byte) (1 << bit);
                         }
                     }
