@@ -54,15 +54,18 @@ public final class InteropFixtures {
     /** @return the fixture folder; skips the calling test (or fails it, when required) if there is none. */
     public static Path dir() {
         Path p = find();
-        boolean required = Boolean.getBoolean("overlaybd.interop.required")
-                || "true".equalsIgnoreCase(System.getenv("CI"));
-        if (p == null && required) {
+        if (p == null && required()) {
             throw new IllegalStateException("interop fixtures are required but were not found; set "
                     + "-Doverlaybd.interop.dir=/path/to/shared/fixtures/interop");
         }
         assumeTrue(p != null, "interop fixtures not found (set -Doverlaybd.interop.dir=.../shared/fixtures/interop);"
                 + " skipping interop test");
         return p;
+    }
+
+    /** @return true when missing fixtures must fail the tests instead of skipping them (CI). */
+    public static boolean required() {
+        return Boolean.getBoolean("overlaybd.interop.required") || "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     /** @return a fixture file, e.g. {@code path("zfile/input.bin")}. */
