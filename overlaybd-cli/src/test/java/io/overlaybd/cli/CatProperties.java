@@ -3,6 +3,8 @@ package io.overlaybd.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.overlaybd.testing.InteropFixtures;
+import io.overlaybd.testing.SkipWithoutFixtures;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -11,6 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /** {@code cat --offset --length} on a tar-wrapped ZFile is the same slice of the original file, for any range. */
+@AddLifecycleHook(SkipWithoutFixtures.class)
 class CatProperties {
     static byte[] original;
 

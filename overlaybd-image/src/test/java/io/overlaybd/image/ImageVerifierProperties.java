@@ -3,6 +3,7 @@ package io.overlaybd.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.overlaybd.testing.InteropFixtures;
+import io.overlaybd.testing.SkipWithoutFixtures;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
-package io.overlaybd.image;
+package io.overlaybd.testing;
 
-import io.overlaybd.testing.InteropFixtures;
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.SkipExecutionHook;
 
 /**
- * Skips a jqwik container whose setup needs the interop fixtures when they are absent, as JUnit tests do through
- * {@link InteropFixtures#dir()} (jqwik reports an assumption failing in {@code @BeforeContainer} as an error). When
- * the fixtures are required (CI), nothing is skipped, so a missing folder fails the build.
+ * Skips a jqwik container that needs the interop fixtures when they are absent, as JUnit tests are skipped through
+ * {@link InteropFixtures#dir()}: jqwik reports an assumption failing in {@code @BeforeContainer} as an error, and one
+ * failing inside a property as a rejected try (so the property ends "exhausted"). When the fixtures are required
+ * (CI), nothing is skipped, so a missing folder fails the build.
  */
 public class SkipWithoutFixtures implements SkipExecutionHook {
     @Override
