@@ -75,7 +75,9 @@ public final class ZFileOutputStream extends OutputStream {
                 t.setDaemon(true);
                 return t;
             });
-            this.maxInFlight = 2 * threads;
+            // four 1 MiB batches per thread keep every worker busy while the caller fills and writes batches
+            // (two left lz4 at 64 KiB blocks at 1.46x on 2 threads, four give 1.70x); memory: ~2 MiB per batch
+            this.maxInFlight = 4 * threads;
         } else {
             this.executor = null;
             this.maxInFlight = 0;

@@ -191,7 +191,10 @@ public final class ZFileWriter {
             return this;
         }
 
-        /** Compression threads (default 1); the output is identical for any count. */
+        /**
+         * Compression threads (default 1); the output is identical for any count. Each thread keeps up to four
+         * 1 MiB batches in flight (about 8 MiB of buffers per thread).
+         */
         public Builder threads(int threads) {
             if (threads < 1 || threads > 256) {
                 throw new IllegalArgumentException("threads must be in 1..256: " + threads);
