@@ -60,18 +60,12 @@ public final class FileDevice implements RandomAccessBlockDevice {
 
     @Override
     public int read(long position, ByteBuffer dst) throws IOException {
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        RandomAccessBlockDevice.checkPosition(position);
         ensureOpen();
-        int length = dst.remaining();
-        if (length == 0) {
-            return 0;
+        int want = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
+        if (want <= 0) {
+            return want;
         }
-        if (position >= size) {
-            return -1;
-        }
-        int want = (int) Math.min(length, size - position);
         int oldLimit = dst.limit();
         dst.limit(dst.position() + want);
         int done = 0;

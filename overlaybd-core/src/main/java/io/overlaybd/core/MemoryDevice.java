@@ -38,20 +38,14 @@ public final class MemoryDevice implements RandomAccessBlockDevice {
 
     @Override
     public int read(long position, byte[] dst, int dstOffset, int len) {
-        Objects.checkFromIndexSize(dstOffset, len, dst.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, len);
         if (closed) {
             throw new IllegalStateException(description + " is closed");
         }
-        if (len == 0) {
-            return 0;
+        int n = RandomAccessBlockDevice.readLength(length, position, len);
+        if (n <= 0) {
+            return n;
         }
-        if (position >= length) {
-            return -1;
-        }
-        int n = (int) Math.min(len, length - position);
         System.arraycopy(data, offset + (int) position, dst, dstOffset, n);
         return n;
     }

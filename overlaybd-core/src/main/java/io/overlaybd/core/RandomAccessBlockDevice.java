@@ -92,13 +92,41 @@ public interface RandomAccessBlockDevice extends AutoCloseable {
     }
 
     private void checkRange(long position, int length) throws EOFException {
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        checkPosition(position);
         if (length > 0 && (position > size() || size() - position < length)) {
             throw new EOFException("cannot read " + length + " bytes at offset " + position + " of "
                     + description() + " (size " + size() + ")");
         }
+    }
+
+    /**
+     * Checks a read's arguments as the read contract says, for implementations.
+     *
+     * @throws IndexOutOfBoundsException if {@code [dstOffset, dstOffset+length)} is not inside {@code dst}
+     * @throws IllegalArgumentException  if {@code position} is negative
+     */
+    static void checkRead(long position, byte[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        checkPosition(position);
+    }
+
+    /** @throws IllegalArgumentException if {@code position} is negative */
+    static void checkPosition(long position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+    }
+
+    /**
+     * What a read of {@code length} bytes at {@code position} returns on a device of {@code size} bytes, for
+     * implementations: 0 when {@code length} is 0, -1 at or past the end, otherwise the bytes available up to
+     * {@code length}.
+     */
+    static int readLength(long size, long position, int length) {
+        if (length == 0) {
+            return 0;
+        }
+        return position >= size ? -1 : (int) Math.min(length, size - position);
     }
 
     /** @return a short description such as {@code zfile(layer-3.blob)}, used in error messages. */

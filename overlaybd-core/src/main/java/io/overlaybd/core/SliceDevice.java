@@ -54,32 +54,18 @@ public final class SliceDevice implements RandomAccessBlockDevice {
 
     @Override
     public int read(long position, byte[] dst, int dstOffset, int len) throws IOException {
-        Objects.checkFromIndexSize(dstOffset, len, dst.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
-        if (len == 0) {
-            return 0;
-        }
-        if (position >= length) {
-            return -1;
-        }
-        return base.read(offset + position, dst, dstOffset, (int) Math.min(len, length - position));
+        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, len);
+        int n = RandomAccessBlockDevice.readLength(length, position, len);
+        return n <= 0 ? n : base.read(offset + position, dst, dstOffset, n);
     }
 
     @Override
     public int read(long position, ByteBuffer dst) throws IOException {
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
+        RandomAccessBlockDevice.checkPosition(position);
+        int want = RandomAccessBlockDevice.readLength(length, position, dst.remaining());
+        if (want <= 0) {
+            return want;
         }
-        int len = dst.remaining();
-        if (len == 0) {
-            return 0;
-        }
-        if (position >= length) {
-            return -1;
-        }
-        int want = (int) Math.min(len, length - position);
         int oldLimit = dst.limit();
         dst.limit(dst.position() + want);
         try {

@@ -67,19 +67,4 @@ final class IndexedReads {
             done += r;
         }
     }
-
-    /** Applies the device read contract's argument checks; returns the clamped length, or -1 at/after the end. */
-    static int clamp(long size, long position, byte[] dst, int dstOffset, int length) {
-        java.util.Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
-        if (length == 0) {
-            return 0;
-        }
-        if (position >= size) {
-            return -1;
-        }
-        return (int) Math.min(length, size - position);
-    }
 }

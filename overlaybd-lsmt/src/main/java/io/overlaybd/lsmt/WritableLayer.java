@@ -551,7 +551,8 @@ public final class WritableLayer implements RandomAccessBlockDevice {
 
     @Override
     public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        int n = IndexedReads.clamp(size(), position, dst, dstOffset, length);
+        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
+        int n = RandomAccessBlockDevice.readLength(size(), position, length);
         if (n <= 0) {
             return n;
         }

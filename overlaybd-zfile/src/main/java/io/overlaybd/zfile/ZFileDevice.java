@@ -370,18 +370,12 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
      */
     @Override
     public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
         ensureOpen();
-        if (length == 0) {
-            return 0;
+        int n = RandomAccessBlockDevice.readLength(size, position, length);
+        if (n <= 0) {
+            return n;
         }
-        if (position >= size) {
-            return -1;
-        }
-        int n = (int) Math.min(length, size - position);
         readRange(position, dst, dstOffset, n, ReadScratch.get());
         return n;
     }
@@ -395,18 +389,12 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
             }
             return n;
         }
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        RandomAccessBlockDevice.checkPosition(position);
         ensureOpen();
-        int length = dst.remaining();
-        if (length == 0) {
-            return 0;
+        int n = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
+        if (n <= 0) {
+            return n;
         }
-        if (position >= size) {
-            return -1;
-        }
-        int n = (int) Math.min(length, size - position);
         ReadScratch s = ReadScratch.get();
         byte[] bounce = s.bounce(Math.min(n, ReadScratch.SPAN_LIMIT));
         for (int done = 0; done < n; ) {
