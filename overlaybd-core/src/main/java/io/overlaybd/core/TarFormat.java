@@ -41,7 +41,15 @@ public final class TarFormat {
                 && block[261] == 'r';
         boolean ustar = posix && block[262] == 0 && block[263] == '0' && block[264] == '0';
         boolean gnu = posix && block[262] == ' ' && block[263] == ' ' && block[264] == 0;
-        if (!ustar && !gnu) {
+        return (ustar || gnu) && checksumMatches(block);
+    }
+
+    /**
+     * @return true if the header checksum field (bytes 148..155, octal) of {@code block} (at least 512 bytes) equals
+     *         the sum of its 512 bytes with that field counted as spaces, taken unsigned or signed as tar allows
+     */
+    public static boolean checksumMatches(byte[] block) {
+        if (block.length < BLOCK) {
             return false;
         }
         long stored;

@@ -134,4 +134,22 @@ class TarFormatTest {
         }
         return out;
     }
+
+    @Test
+    void checksumIsCheckedWithoutTheMagic() {
+        byte[] h = header("v7", '0', 0, false);
+        java.util.Arrays.fill(h, 257, 265, (byte) 0); // an old v7 header: no magic, so not unwrapped
+        h[148] = 0; // re-sum with the magic gone
+        java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+        int sum = 0;
+        for (byte b : h) {
+            sum += b & 0xFF;
+        }
+        put(h, 148, String.format("%06o\0 ", sum));
+        assertThat(TarFormat.checksumMatches(h)).isTrue();
+        assertThat(TarFormat.isTarHeader(h)).isFalse();
+        h[0] ^= 1;
+        assertThat(TarFormat.checksumMatches(h)).isFalse();
+        assertThat(TarFormat.checksumMatches(new byte[100])).isFalse();
+    }
 }

@@ -2,6 +2,9 @@ package io.overlaybd.image;
 
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
+import io.overlaybd.core.TarFormat;
+import io.overlaybd.lsmt.LsmtHeader;
+import io.overlaybd.zfile.ZFileHeader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -12,13 +15,8 @@ import java.nio.charset.StandardCharsets;
  * would pass for plain data and a corrupt image would read, or verify, as something else. Stateless.
  */
 final class BlobProbe {
-    /** FORMAT.md §1.2: "ZFile\0\1\0" then "tuji.yyf@Alibaba". */
-    static final byte[] ZFILE_MAGIC = concat(new byte[] {0x5A, 0x46, 0x69, 0x6C, 0x65, 0x00, 0x01, 0x00},
-            "tuji.yyf@Alibaba".getBytes(StandardCharsets.US_ASCII));
-    /** FORMAT.md §2.1: "LSMT\0\1\2\0" then 16 bytes. */
-    static final byte[] LSMT_MAGIC = {0x4C, 0x53, 0x4D, 0x54, 0x00, 0x01, 0x02, 0x00, 0x65, 0x7E, 0x63, (byte) 0xD2,
-            (byte) 0x94, 0x44, 0x08, 0x4C, (byte) 0xA2, (byte) 0xD2, (byte) 0xC8, (byte) 0xEC, 0x4F, (byte) 0xCF,
-            (byte) 0xAE, (byte) 0x8A};
+    static final byte[] ZFILE_MAGIC = ZFileHeader.magic();
+    static final byte[] LSMT_MAGIC = LsmtHeader.magic();
     /** A magic with at least this many of its 24 bytes in place is taken as a damaged magic. */
     private static final int NEAR_MAGIC = 20;
     private static final int TAR_BLOCK = 512;
@@ -68,7 +66,7 @@ final class BlobProbe {
                 return new FormatException(res, "tar header", 0, "the file ends after " + size
                         + " bytes, inside the first 512-byte tar header (truncated)");
             }
-            if (checksumOk(b)) {
+            if (TarFormat.checksumMatches(b)) {
                 return new FormatException(res, "tar header", 0, "a tar header without the ustar magic (an old v7 "
                         + "archive?): only ustar, pax and GNU archives are unwrapped");
             }
@@ -131,32 +129,5 @@ final class BlobProbe {
             }
         }
         return n <= 156 || TAR_TYPES.indexOf((char) (b[156] & 0xFF)) >= 0;
-    }
-
-    /** @return whether the chksum field (148..155, octal) equals the unsigned byte sum with the field as spaces. */
-    private static boolean checksumOk(byte[] h) {
-        long sum = 0;
-        for (int i = 0; i < TAR_BLOCK; i++) {
-            sum += (i >= 148 && i < 156) ? ' ' : h[i] & 0xFF;
-        }
-        long stored = 0;
-        int digits = 0;
-        for (int i = 148; i < 156; i++) {
-            int c = h[i] & 0xFF;
-            if (c >= '0' && c <= '7') {
-                stored = stored * 8 + (c - '0');
-                digits++;
-            } else if (digits > 0) {
-                break;
-            }
-        }
-        return digits > 0 && stored == sum;
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

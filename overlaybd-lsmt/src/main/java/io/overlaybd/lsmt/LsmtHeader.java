@@ -75,6 +75,14 @@ public final class LsmtHeader {
     }
 
     /** @return whether {@code block[off..off+24)} holds both LSMT magics. */
+    /** @return a copy of the 24 magic bytes that start every LSMT header and trailer (FORMAT.md §2.1). */
+    public static byte[] magic() {
+        byte[] m = new byte[8 + LsmtFormat.MAGIC1.length];
+        LittleEndian.putLong(m, 0, LsmtFormat.MAGIC0);
+        System.arraycopy(LsmtFormat.MAGIC1, 0, m, 8, LsmtFormat.MAGIC1.length);
+        return m;
+    }
+
     public static boolean hasMagic(byte[] block, int off) {
         if (block.length - off < 24) {
             return false;

@@ -276,4 +276,12 @@ class GoldenIndexTest {
             }
         }
     }
+
+    @Test
+    void magicIsTheFirst24BytesOfEveryLsmtFile() throws java.io.IOException {
+        byte[] file = java.nio.file.Files.readAllBytes(
+                io.overlaybd.testing.InteropFixtures.path("lsmt/layer1.lsmt"));
+        assertThat(LsmtHeader.magic()).isEqualTo(java.util.Arrays.copyOf(file, 24));
+        assertThat(LsmtHeader.hasMagic(LsmtHeader.magic(), 0)).isTrue();
+    }
 }

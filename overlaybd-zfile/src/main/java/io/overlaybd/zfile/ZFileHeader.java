@@ -39,6 +39,13 @@ public final class ZFileHeader {
      * @param block512 exactly 512 bytes (copied)
      * @throws IllegalArgumentException if the array is not 512 bytes long
      */
+    /** @return a copy of the 24 magic bytes that start every ZFile header and trailer (FORMAT.md §1.2). */
+    public static byte[] magic() {
+        byte[] m = Arrays.copyOf(MAGIC0, MAGIC0.length + MAGIC1.length);
+        System.arraycopy(MAGIC1, 0, m, MAGIC0.length, MAGIC1.length);
+        return m;
+    }
+
     public static ZFileHeader decode(byte[] block512) {
         Objects.requireNonNull(block512);
         if (block512.length != HEADER_SIZE) {

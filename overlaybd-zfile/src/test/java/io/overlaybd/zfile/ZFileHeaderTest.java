@@ -71,4 +71,13 @@ class ZFileHeaderTest {
         }
         assertThat(ZFileAlgorithm.LZ4.compressBound(65536)).isEqualTo(65809);
     }
+
+    @Test
+    void magicIsTheFirst24BytesOfEveryZFile() throws java.io.IOException {
+        byte[] file = java.nio.file.Files.readAllBytes(
+                io.overlaybd.testing.InteropFixtures.path("zfile/input.lz4.4k.crc.zfile"));
+        assertThat(ZFileHeader.magic()).isEqualTo(java.util.Arrays.copyOf(file, 24));
+        ZFileHeader.magic()[0] = 0; // a copy: the next caller still gets the magic
+        assertThat(ZFileHeader.magic()[0]).isEqualTo((byte) 'Z');
+    }
 }
