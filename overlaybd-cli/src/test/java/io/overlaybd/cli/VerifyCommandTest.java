@@ -3,11 +3,9 @@ package io.overlaybd.cli;
 import static io.overlaybd.cli.Cli.fx;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import io.overlaybd.image.VerifyReport;
 import io.overlaybd.testing.InteropFixtures;
 import java.io.IOException;
@@ -23,11 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /** {@code overlaybd verify}: exit 0 on every fixture, 1 with file and offset on every corruption class, 2 otherwise. */
 class VerifyCommandTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    static JsonSchema schema;
+    static Schema schema;
 
     @TempDir
     Path tmp;
@@ -35,7 +35,7 @@ class VerifyCommandTest {
     @BeforeAll
     static void loadSchema() throws IOException {
         try (InputStream in = VerifyReport.class.getResourceAsStream("verify-report.schema.json")) {
-            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
         }
     }
 
@@ -84,10 +84,10 @@ class VerifyCommandTest {
         System.arraycopy(args, 1, jsonArgs, 2, args.length - 1);
         JsonNode j = json(jsonArgs);
         assertThat(j.get("findings")).anySatisfy(f -> {
-            assertThat(f.get("code").asText()).isEqualTo(code);
-            assertThat(f.get("file").asText()).isEqualTo(file.toString());
+            assertThat(f.get("code").asString()).isEqualTo(code);
+            assertThat(f.get("file").asString()).isEqualTo(file.toString());
             assertThat(f.get("offset").asLong()).isEqualTo(offset);
-            assertThat(f.get("severity").asText()).isEqualTo("error");
+            assertThat(f.get("severity").asString()).isEqualTo("error");
         });
     }
 

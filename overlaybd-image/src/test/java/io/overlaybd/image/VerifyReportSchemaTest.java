@@ -2,31 +2,30 @@ package io.overlaybd.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.jr.ob.JSON;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import io.overlaybd.testing.InteropFixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The JSON form of reports follows verify-report.schema.json (draft 2020-12), and the schema has teeth. */
 class VerifyReportSchemaTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    static JsonSchema schema;
+    static Schema schema;
 
     @TempDir
     Path tmp;
@@ -35,7 +34,7 @@ class VerifyReportSchemaTest {
     static void loadSchema() throws IOException {
         try (InputStream in = VerifyReport.class.getResourceAsStream("verify-report.schema.json")) {
             assertThat(in).as("schema resource").isNotNull();
-            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
         }
     }
 
@@ -53,7 +52,7 @@ class VerifyReportSchemaTest {
     }
 
     static void assertValid(JsonNode node) {
-        Set<ValidationMessage> errors = schema.validate(node);
+        List<Error> errors = schema.validate(node);
         assertThat(errors).as(node.toString()).isEmpty();
     }
 
@@ -110,7 +109,7 @@ class VerifyReportSchemaTest {
     }
 
     private static void rejected(JsonNode good, Consumer<ObjectNode> change) {
-        ObjectNode copy = good.deepCopy();
+        ObjectNode copy = (ObjectNode) good.deepCopy();
         change.accept(copy);
         assertThat(schema.validate(copy)).as(copy.toString()).isNotEmpty();
     }
