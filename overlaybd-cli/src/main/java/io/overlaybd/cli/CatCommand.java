@@ -35,13 +35,16 @@ final class CatCommand implements Callable<Integer> {
     @Mixin
     ResultFileOption result = new ResultFileOption();
 
+    @Mixin
+    FileAccessOption access = new FileAccessOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images, result.writeResult)) {
+        try (Image image = Image.open(images, result.writeResult, access.access())) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {

@@ -23,12 +23,15 @@ final class ExportCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ResultFileOption result = new ResultFileOption();
 
+    @picocli.CommandLine.Mixin
+    FileAccessOption access = new FileAccessOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images, result.writeResult)) {
+        try (Image image = Image.open(images, result.writeResult, access.access())) {
             RawImageExport.export(image.device(), out, sparse);
         }
         return Main.EXIT_OK;

@@ -37,12 +37,15 @@ final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ResultFileOption result = new ResultFileOption();
 
+    @picocli.CommandLine.Mixin
+    FileAccessOption access = new FileAccessOption();
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images, result.writeResult)) {
+        try (Image image = Image.open(images, result.writeResult, access.access())) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));
             if (image.upper().isPresent()) {

@@ -73,6 +73,20 @@ class CatCommandTest {
     }
 
     @Test
+    void mappedFilesGiveTheSameBytes() {
+        Cli.HashingStream h = new Cli.HashingStream();
+        Cli.Result r = Cli.run(h, "cat", "--mmap", fx("lsmt/config.json"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(h.count).isEqualTo(1L << 30);
+        assertThat(h.hex()).isEqualTo(InteropFixtures.expected().findAnywhere(
+                "^\\| stack3 \\|.*`([0-9a-f]{64})` \\|\\s*$"));
+        String f = fx("zfile/input.zstd.4k.crc.zfile");
+        assertThat(Cli.ok("cat", "--mmap", f).sha256()).isEqualTo(INPUT_SHA);
+        assertThat(Cli.ok("cat", "--mmap", "--offset", "65000", "--length", "70000", f).sha256())
+                .isEqualTo(Cli.ok("cat", "--offset", "65000", "--length", "70000", f).sha256());
+    }
+
+    @Test
     void offsetBeyondTheEndIsAUsageError() {
         Cli.Result r = Cli.fails(2, "cat", "--offset", "5m", fx("zfile/input.lz4.4k.crc.zfile"));
         assertThat(r.err()).contains("--offset", "beyond the end");

@@ -1,6 +1,6 @@
 package io.overlaybd.image;
 
-import io.overlaybd.core.FileDevice;
+import io.overlaybd.core.FileAccess;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.core.SliceDevice;
@@ -18,13 +18,13 @@ import java.util.Optional;
  */
 public final class Blob implements AutoCloseable {
     private final Path path;
-    private final FileDevice file;
+    private final RandomAccessBlockDevice file;
     private final TarFormat.Member tarMember;
     private final ZFileDevice zfile;
     private final RandomAccessBlockDevice content;
     private final LsmtLayer layer;
 
-    private Blob(Path path, FileDevice file, TarFormat.Member tarMember, ZFileDevice zfile,
+    private Blob(Path path, RandomAccessBlockDevice file, TarFormat.Member tarMember, ZFileDevice zfile,
                  RandomAccessBlockDevice content, LsmtLayer layer) {
         this.path = path;
         this.file = file;
@@ -58,7 +58,12 @@ public final class Blob implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      */
     public static Blob open(Path path) throws IOException {
-        return open(path, true);
+        return open(path, FileAccess.POSITIONAL, true);
+    }
+
+    /** Opens and detects a blob as {@link #open(Path)}, reading the file as {@code access} says. */
+    public static Blob open(Path path, FileAccess access) throws IOException {
+        return open(path, access, true);
     }
 
     /**
@@ -69,11 +74,11 @@ public final class Blob implements AutoCloseable {
      * @throws FormatException as {@link #open(Path)}, for the tar wrapper and the ZFile header, trailer and table
      */
     public static Blob openZFile(Path path) throws IOException {
-        return open(path, false);
+        return open(path, FileAccess.POSITIONAL, false);
     }
 
-    private static Blob open(Path path, boolean detectContent) throws IOException {
-        FileDevice file = FileDevice.open(path);
+    private static Blob open(Path path, FileAccess access, boolean detectContent) throws IOException {
+        RandomAccessBlockDevice file = access.open(path);
         ZFileDevice zfile = null;
         try {
             RandomAccessBlockDevice dev = file;
@@ -136,7 +141,7 @@ public final class Blob implements AutoCloseable {
     }
 
     /** @return the raw file device. */
-    public FileDevice file() {
+    public RandomAccessBlockDevice file() {
         return file;
     }
 

@@ -1,5 +1,6 @@
 package io.overlaybd.image;
 
+import io.overlaybd.core.FileAccess;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.lsmt.LayerStack;
@@ -57,13 +58,21 @@ public final class Image implements AutoCloseable {
      * {@code resultFile} receives the outcome (see the class comment).
      */
     public static Image open(List<Path> inputs, boolean writeResult) throws IOException {
+        return open(inputs, writeResult, FileAccess.POSITIONAL);
+    }
+
+    /**
+     * Opens a config.json or blob files, as {@link #open(List, boolean)}, reading every blob file as {@code access}
+     * says ({@link FileAccess#MAPPED} for the fastest small reads of sealed layers).
+     */
+    public static Image open(List<Path> inputs, boolean writeResult, FileAccess access) throws IOException {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("no image given");
         }
         if (inputs.size() == 1 && isJsonConfig(inputs.get(0))) {
-            return openConfig(inputs.get(0), writeResult);
+            return openConfig(inputs.get(0), writeResult, access);
         }
-        return openLayers(inputs);
+        return openLayers(inputs, access);
     }
 
     /**
@@ -90,10 +99,15 @@ public final class Image implements AutoCloseable {
      *                         them is not an LSMT layer
      */
     public static Image openLayers(List<Path> lowestFirst) throws IOException {
+        return openLayers(lowestFirst, FileAccess.POSITIONAL);
+    }
+
+    /** Opens blob files, lowest layer first, as {@link #openLayers(List)}, reading them as {@code access} says. */
+    public static Image openLayers(List<Path> lowestFirst, FileAccess access) throws IOException {
         List<Blob> blobs = new ArrayList<>();
         try {
             for (Path p : lowestFirst) {
-                blobs.add(Blob.open(p));
+                blobs.add(Blob.open(p, access));
             }
             return compose(blobs, null, null);
         } catch (IOException | RuntimeException e) {
@@ -119,10 +133,18 @@ public final class Image implements AutoCloseable {
      * after the config was read.
      */
     public static Image openConfig(Path configFile, boolean writeResult) throws IOException {
+        return openConfig(configFile, writeResult, FileAccess.POSITIONAL);
+    }
+
+    /**
+     * Opens the image a config.json describes, as {@link #openConfig(Path, boolean)}, reading the lower layers' blob
+     * files as {@code access} says (the writable upper, which may still grow, is always read positionally).
+     */
+    public static Image openConfig(Path configFile, boolean writeResult, FileAccess access) throws IOException {
         ImageConfig cfg = ImageConfig.read(configFile);
         Image image;
         try {
-            image = openConfig(cfg);
+            image = openConfig(cfg, access);
         } catch (IOException | RuntimeException e) {
             if (writeResult) {
                 try {
@@ -148,7 +170,7 @@ public final class Image implements AutoCloseable {
         return image;
     }
 
-    private static Image openConfig(ImageConfig cfg) throws IOException {
+    private static Image openConfig(ImageConfig cfg, FileAccess access) throws IOException {
         Path configFile = cfg.source();
         List<Blob> blobs = new ArrayList<>();
         WritableLayer upper = null;
@@ -160,7 +182,7 @@ public final class Image implements AutoCloseable {
             for (ImageConfig.Lower lower : lowers) {
                 Path file = cfg.blobFile(lower);
                 try {
-                    Blob b = Blob.open(file);
+                    Blob b = Blob.open(file, access);
                     blobs.add(b);
                     if (!b.isLayer()) {
                         throw new ConfigException(configFile, lower.label(), file + " is not an LSMT layer (detected "

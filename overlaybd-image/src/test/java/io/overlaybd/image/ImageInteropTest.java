@@ -2,6 +2,7 @@ package io.overlaybd.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.overlaybd.core.FileAccess;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.lsmt.Extent;
 import io.overlaybd.lsmt.Extents;
@@ -84,11 +85,15 @@ class ImageInteropTest {
     }
 
     static Image open(List<String> inputs) throws IOException {
+        return open(inputs, FileAccess.POSITIONAL);
+    }
+
+    static Image open(List<String> inputs, FileAccess access) throws IOException {
         List<Path> paths = new ArrayList<>();
         for (String s : inputs) {
             paths.add(resolve(s));
         }
-        return Image.open(paths);
+        return Image.open(paths, false, access);
     }
 
     /** @return the whole-device sha256 of a stack from the Stacks tables of EXPECTED.md. */
@@ -111,9 +116,12 @@ class ImageInteropTest {
     @ParameterizedTest(name = "{0} from {2}")
     @MethodSource
     void wholeDeviceHashes(String stack, long size, List<String> inputs) throws IOException {
-        try (Image image = open(inputs)) {
-            assertThat(image.device().size()).isEqualTo(size);
-            assertThat(TestFiles.sha256(image.device())).as(stack + " whole device").isEqualTo(stackSha(stack));
+        for (FileAccess access : FileAccess.values()) {
+            try (Image image = open(inputs, access)) {
+                assertThat(image.device().size()).isEqualTo(size);
+                assertThat(TestFiles.sha256(image.device())).as(stack + " whole device, " + access)
+                        .isEqualTo(stackSha(stack));
+            }
         }
     }
 
@@ -220,15 +228,21 @@ class ImageInteropTest {
     void everyZFileFixtureAloneIsItsDecompressedContent(String section) throws IOException {
         long size = Long.parseLong(InteropFixtures.expected().find(section, "Decompressed size (\\d+)"));
         String sha = InteropFixtures.expected().find(section, "Decompressed size \\d+, sha256 `([0-9a-f]{64})`");
-        try (Image image = Image.open(List.of(InteropFixtures.path(section)))) {
-            assertThat(image.blobs().get(0).kind()).isEqualTo(Blob.Kind.ZFILE);
-            assertThat(image.stack()).isEmpty();
-            assertThat(image.device().size()).isEqualTo(size);
-            assertThat(TestFiles.sha256(image.device())).isEqualTo(sha);
-            for (SpotCheck c : InteropFixtures.expected().spotChecks(section)) {
-                assertThat(InteropFixtures.sha256(image.device(), c.offset(), c.length())).as(c.note())
-                        .isEqualTo(c.sha256());
+        for (FileAccess access : FileAccess.values()) {
+            try (Image image = Image.open(List.of(InteropFixtures.path(section)), false, access)) {
+                checkZFileFixture(image, section, size, sha);
             }
+        }
+    }
+
+    private static void checkZFileFixture(Image image, String section, long size, String sha) throws IOException {
+        assertThat(image.blobs().get(0).kind()).isEqualTo(Blob.Kind.ZFILE);
+        assertThat(image.stack()).isEmpty();
+        assertThat(image.device().size()).isEqualTo(size);
+        assertThat(TestFiles.sha256(image.device())).isEqualTo(sha);
+        for (SpotCheck c : InteropFixtures.expected().spotChecks(section)) {
+            assertThat(InteropFixtures.sha256(image.device(), c.offset(), c.length())).as(c.note())
+                    .isEqualTo(c.sha256());
         }
     }
 }

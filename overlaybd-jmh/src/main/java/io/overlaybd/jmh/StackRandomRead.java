@@ -1,6 +1,7 @@
 package io.overlaybd.jmh;
 
 import io.overlaybd.core.FileDevice;
+import io.overlaybd.core.MappedFileDevice;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.lsmt.CommitOptions;
 import io.overlaybd.lsmt.CreateOptions;
@@ -64,6 +65,10 @@ public class StackRandomRead {
     @Param({"3", "1", "64", "255"})
     public int layers;
 
+    /** How layer files are read: positional reads ({@link FileDevice}) or a mapping ({@link MappedFileDevice}). */
+    @Param({"pread", "mmap"})
+    public String io;
+
     private Path dir;
     private LayerStack stack;
     private long[] offsets;
@@ -80,14 +85,14 @@ public class StackRandomRead {
         dir = Files.createTempDirectory("lsmt-stack-bench");
         try {
             byte[] content = MixedContent.generate(64 << 20);
-            stack = build(dir, format, layers, content);
+            stack = build(dir, format, layers, content, io);
             SplittableRandom r = new SplittableRandom(7);
             offsets = new long[OFFSETS];
             for (int i = 0; i < OFFSETS; i++) {
                 offsets[i] = r.nextLong(SPAN / READ) * READ;
             }
             if (layers != 1 || !format.equals("raw")) {
-                try (LayerStack one = build(dir.resolve("check"), "raw", 1, content)) {
+                try (LayerStack one = build(dir.resolve("check"), "raw", 1, content, "pread")) {
                     verify(stack, one);
                 }
             }
@@ -98,11 +103,11 @@ public class StackRandomRead {
             LsmtBenchData.deleteTree(dir);
             throw e;
         }
-        System.out.printf("%n[StackRandomRead] %s, %d layers, merged index %d segments (%.2f bytes/segment)%n",
+        System.out.printf("%n[StackRandomRead] %s, %d layers, " + io + ", merged index %d segments (%.2f bytes/segment)%n",
                 format, layers, stack.mergedIndex().size(), stack.mergedIndex().bytesPerSegment());
     }
 
-    static LayerStack build(Path dir, String format, int layers, byte[] content) throws IOException {
+    static LayerStack build(Path dir, String format, int layers, byte[] content, String io) throws IOException {
         Files.createDirectories(dir);
         // one write sequence (position, length, source offset), split evenly over the layers by count
         SplittableRandom r = new SplittableRandom(20240601);
@@ -133,7 +138,7 @@ public class StackRandomRead {
             }
             Files.delete(data);
             Files.delete(index);
-            RandomAccessBlockDevice blob = FileDevice.open(file);
+            RandomAccessBlockDevice blob = io.equals("mmap") ? MappedFileDevice.open(file) : FileDevice.open(file);
             if (!format.equals("raw")) {
                 blob = ZFileDevice.open(blob, true);
             }

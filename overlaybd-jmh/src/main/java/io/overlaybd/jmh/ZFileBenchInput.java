@@ -1,6 +1,7 @@
 package io.overlaybd.jmh;
 
 import io.overlaybd.core.FileDevice;
+import io.overlaybd.core.MappedFileDevice;
 import io.overlaybd.core.MemoryDevice;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.zfile.ZFileAlgorithm;
@@ -51,19 +52,19 @@ final class ZFileBenchInput {
     /**
      * @param source {@code memory}: a {@link MemoryDevice} over the compressed bytes; {@code file}: a temporary
      *               file read through {@link FileDevice} (in the page cache after being written, as in
-     *               REFERENCE-PERF.md)
+     *               REFERENCE-PERF.md); {@code mmap}: the same file through {@link MappedFileDevice}
      */
     static RandomAccessBlockDevice device(byte[] zfile, String source, Path[] tempOut) throws IOException {
         if (source.equals("memory")) {
             return MemoryDevice.wrap(zfile);
         }
-        if (!source.equals("file")) {
+        if (!source.equals("file") && !source.equals("mmap")) {
             throw new IllegalArgumentException("source " + source);
         }
         Path f = Files.createTempFile("overlaybd-bench", ".zfile");
         Files.write(f, zfile);
         tempOut[0] = f;
-        return FileDevice.open(f);
+        return source.equals("mmap") ? MappedFileDevice.open(f) : FileDevice.open(f);
     }
 
     static ZFileDevice open(byte[] zfile, String source, boolean verifyCrc, Path[] tempOut) throws IOException {

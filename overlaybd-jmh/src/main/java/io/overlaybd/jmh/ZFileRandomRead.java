@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link MixedContent}, written by our writer in {@code @Setup} (CRC present, as the reference tools write), for
  * codec {lz4, zstd} x block size {4, 16, 64 KiB} x read-time CRC check {on, off}. {@code source=memory} (default)
  * reads the compressed bytes from a {@code MemoryDevice}; {@code source=file} from a temporary file in the page
- * cache, like REFERENCE-PERF.md §(ii) (C++, 1 thread: lz4 4k 339k ops/s, zstd 4k 153k, lz4 64k 76.7k, zstd 64k
+ * cache through positional reads ({@code source=mmap}: through a mapping), like REFERENCE-PERF.md §(ii) (C++, 1 thread: lz4 4k 339k ops/s, zstd 4k 153k, lz4 64k 76.7k, zstd 64k
  * 48.0k).
  *
  * <p>{@link #baseline} is the bare codec decompressing the same blocks (same offsets, same compressed bytes,
@@ -36,9 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * &ge; 0.9 with CRC on). Score: reads per second.
  *
  * <p>Run: {@code java -jar overlaybd-jmh/target/benchmarks.jar ZFileRandomRead -f 1 -wi 3 -w 2s -i 5 -r 2s}
- * (add {@code -p source=file} for the page-cache comparison, {@code -t 2} for two threads). Setup generates and
- * compresses 256 MiB (about 10-20 s per fork). Figures quoted in the README come from the lead's run on the
- * 2-core AMD EPYC VM of REFERENCE-PERF.md.
+ * (add {@code -p source=file,mmap} for the page-cache comparison, {@code -t 2} for two threads). Setup generates
+ * and compresses 256 MiB (about 10-20 s per fork). BENCHMARKS.md says on which machine its figures were taken.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1,566 MB/s, 64k 2,556 MB/s.
  *
  * <p>Run: {@code java -jar overlaybd-jmh/target/benchmarks.jar ZFileSequentialRead -f 1 -wi 3 -w 2s -i 5 -r 2s}
- * (add {@code -p source=file} to read a temporary file in the page cache).
+ * (add {@code -p source=file} to read a temporary file in the page cache, {@code -p source=mmap} to read it
+ * through a mapping).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
