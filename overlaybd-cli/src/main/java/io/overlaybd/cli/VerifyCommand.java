@@ -100,6 +100,7 @@ final class VerifyCommand implements Callable<Integer> {
     /** A one-line progress bar on stderr, redrawn at most ten times a second. */
     static final class ProgressBar implements ImageVerifier.Progress {
         private final PrintStream err;
+        private boolean drawn;
         private long last;
 
         ProgressBar(PrintStream err) {
@@ -109,9 +110,10 @@ final class VerifyCommand implements Callable<Integer> {
         @Override
         public synchronized void update(long done, long total) {
             long now = System.nanoTime();
-            if (now - last < 100_000_000L && done < total) {
+            if (drawn && now - last < 100_000_000L && done < total) {
                 return;
             }
+            drawn = true;
             last = now;
             int pct = total == 0 ? 100 : (int) (done * 100 / total);
             int filled = pct * 30 / 100;

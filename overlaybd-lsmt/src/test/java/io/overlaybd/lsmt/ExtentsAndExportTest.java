@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.overlaybd.core.FileDevice;
 import io.overlaybd.core.MemoryDevice;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +64,10 @@ class ExtentsAndExportTest {
             try (FileDevice f = FileDevice.open(sparse)) {
                 DeviceChecks.checkWhole(f, DeviceChecks.wholeHash("stack3"), "stack3");
             }
+            long allocated = allocatedBytes(sparse);
+            if (allocated >= 0) { // the holes take no disk space: at most what was written, rounded to blocks
+                assertThat(allocated).as("disk use of the sparse 1 GiB export").isLessThanOrEqualTo(written + (1 << 20));
+            }
         }
         byte[] small = new byte[10000];
         small[5000] = 1;
@@ -75,5 +82,19 @@ class ExtentsAndExportTest {
         Path z = tmp.resolve("z.img");
         assertThat(RawImageExport.export(MemoryDevice.wrap(zeros), z, true)).isZero();
         assertThat(Files.readAllBytes(z)).isEqualTo(zeros);
+    }
+
+    /** @return the bytes the file system allocated for {@code file} ({@code stat %b * %B}), or -1 where unknown. */
+    static long allocatedBytes(Path file) throws IOException, InterruptedException {
+        if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
+            return -1;
+        }
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        if (p.waitFor() != 0 || !out.matches("\\d+ \\d+")) {
+            return -1;
+        }
+        String[] f = out.split(" ");
+        return Long.parseLong(f[0]) * Long.parseLong(f[1]);
     }
 }
