@@ -366,7 +366,7 @@ public final class ImageVerifier {
         }
         ZFileDevice zfile = null;
         if (ZFileDevice.isZFile(content)) {
-            zfile = verifyZFile(file, content, base, info, findings, pool, tracker);
+            zfile = verifyZFile(file, content, base, info, findings, pool, tracker, false);
             if (zfile == null) {
                 return null;
             }
@@ -376,7 +376,14 @@ public final class ImageVerifier {
             if (damage != null) {
                 String area = damage.structure().substring(0, damage.structure().indexOf(' '));
                 findings.add(fromFormat(area + ".header", file, "", base, damage));
-                return null;
+                // a damaged ZFile header: the blocks may still be checkable through the trailer
+                zfile = area.equals("zfile")
+                        ? verifyZFile(file, content, base, info, findings, pool, tracker, true) : null;
+                if (zfile == null) {
+                    return null;
+                }
+                open.add(zfile);
+                return verifyLsmt(file, zfile, 0, true, base, info, findings, open);
             }
             if (content.size() < MIN_BLOB_SIZE) {
                 findings.add(error("blob.too-small", file, null, base, (content == dev ? "the file" : "the tar "
@@ -495,19 +502,25 @@ public final class ImageVerifier {
         }
     }
 
+    /**
+     * Verifies a ZFile: header, trailer, jump table and every block. When the header is unusable (or
+     * {@code headerDamaged}, already reported), the rest is still checked through the trailer if it is valid.
+     *
+     * @return the opened device, or null when neither header nor trailer allows reading the blocks
+     */
     private ZFileDevice verifyZFile(String file, RandomAccessBlockDevice content, long base, Map<String, Object> info,
-                                    List<Finding> findings, ExecutorService pool, Tracker tracker)
-            throws IOException {
+                                    List<Finding> findings, ExecutorService pool, Tracker tracker,
+                                    boolean headerDamaged) throws IOException {
         byte[] block = new byte[512];
         content.readFully(0, block, 0, 512);
         ZFileHeader header = ZFileHeader.decode(block);
-        if (!header.hasDigest() && (header.nonZeroTailBytes() > 0 || (header.flags() >>> 6) != 0
+        if (!headerDamaged && !header.hasDigest() && (header.nonZeroTailBytes() > 0 || (header.flags() >>> 6) != 0
                 || header.reserved0() != 0)) {
             findings.add(new Finding(Finding.Severity.NOTE, "zfile.header.legacy-garbage", file, "zfile header", base,
                     "reserved fields and high flag bits hold garbage (a legacy writer's uninitialised memory); no "
                             + "digest protects them, and readers ignore them"));
         }
-        boolean digestFlagCleared = digestFlagCleared(block);
+        boolean digestFlagCleared = !headerDamaged && digestFlagCleared(block);
         if (digestFlagCleared) {
             findings.add(error("zfile.header.flags", file, "zfile header", base + ZFILE_OFF_FLAGS, "flag bit 4 "
                     + "(digest) is clear, yet the stored digest matches the block with it set: the flags were "
@@ -522,12 +535,29 @@ public final class ImageVerifier {
                         + "with it set: the flags were altered, and the digest and index CRC are no longer checked"));
             }
         }
-        ZFileDevice z;
-        try {
-            z = ZFileDevice.open(content, false);
-        } catch (FormatException e) {
-            findings.add(fromFormat("zfile.invalid", file, "", base, e));
-            return null;
+        ZFileDevice z = null;
+        if (!headerDamaged) {
+            try {
+                z = ZFileDevice.open(content, false);
+            } catch (FormatException e) {
+                findings.add(fromFormat("zfile.invalid", file, "", base, e));
+                if (e.offset() < 0 || e.offset() >= 512) {
+                    return null; // the trailer or the jump table: nothing else to read the blocks by
+                }
+            }
+        }
+        if (z == null) {
+            try {
+                z = ZFileDevice.openFromTrailer(content, ZFileDevice.Options.defaults(), false);
+            } catch (FormatException e) {
+                findings.add(new Finding(Finding.Severity.NOTE, "zfile.trailer.unusable", file, e.structure(),
+                        e.offset() >= 0 ? base + e.offset() : -1, "the blocks could not be checked through the "
+                        + "trailer either: " + detail(e)));
+                return null;
+            }
+            findings.add(new Finding(Finding.Severity.NOTE, "zfile.header.bypassed", file, "zfile header", base,
+                    "the header is unusable (the reference reader refuses this file), but the trailer is valid: "
+                            + "the jump table and every block were checked through it"));
         }
         ZFileHeader eff = z.effectiveHeader();
         long tableEnd = eff.indexOffset() + 4 * eff.indexSize();

@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.overlaybd.testing.InteropFixtures;
 import io.overlaybd.zfile.ZFileWriter;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -218,6 +221,49 @@ class ImageVerifierTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aDamagedHeaderStillHasItsBlocksCheckedThroughTheTrailer() throws IOException {
+        Path file = TestFiles.copy("zfile/input.zstd.4k.crc.zfile", tmp); // streamed: the trailer is authoritative
+        long[] starts = blockStarts(file);
+        TestFiles.flipBit(file, starts[700] + 3, 1);
+        for (long headerByte : new long[] {60, 0}) { // original_file_size (under the digest), then the magic
+            TestFiles.flipBit(file, headerByte, 2);
+            VerifyReport r = verify(file);
+            TestFiles.flipBit(file, headerByte, 2);
+            assertThat(r.findings(Finding.Severity.ERROR)).as("header byte " + headerByte).hasSize(2)
+                    .anySatisfy(f -> {
+                        assertThat(f.code()).isIn("zfile.checksum", "zfile.header");
+                        assertThat(f.offset()).isBetween(0L, 511L);
+                    })
+                    .anySatisfy(f -> {
+                        assertThat(f.code()).isEqualTo("zfile.block.checksum");
+                        assertThat(f.structure()).isEqualTo("zfile block 700");
+                        assertThat(f.offset()).isEqualTo(starts[700]);
+                    });
+            assertThat(r.findings(Finding.Severity.NOTE)).extracting(Finding::code)
+                    .contains("zfile.header.bypassed");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> zi = (Map<String, Object>) r.layers().get(0).get("zfile");
+            assertThat(zi.get("blocksChecked")).isEqualTo(starts.length - 1);
+            assertThat(zi.get("badBlocks")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDamagedOverwrittenHeaderWithoutTrailerSaysWhyTheBlocksWereNotChecked() throws IOException {
+        Path file = smallZFile(tmp, "overwritten.zfile", true, false);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 512); // a 0x1B file may lack its trailer
+        }
+        assertThat(verify(file).findings(Finding.Severity.ERROR)).extracting(Finding::code)
+                .contains("zfile.trailer").doesNotContain("zfile.checksum"); // readable, but incomplete
+        TestFiles.flipBit(file, 60, 2);
+        VerifyReport r = verify(file);
+        assertThat(r.findings(Finding.Severity.ERROR)).singleElement()
+                .satisfies(f -> assertThat(f.code()).isEqualTo("zfile.checksum"));
+        assertThat(r.findings(Finding.Severity.NOTE)).extracting(Finding::code).containsExactly("zfile.trailer.unusable");
     }
 
     @Test

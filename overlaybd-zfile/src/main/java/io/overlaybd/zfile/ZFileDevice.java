@@ -119,10 +119,28 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
      */
     public static ZFileDevice open(RandomAccessBlockDevice source, Options options, boolean ownsSource)
             throws IOException {
+        return open(source, options, ownsSource, false);
+    }
+
+    /**
+     * Opens a ZFile from its trailer alone, without reading the header: for verifiers and salvage tools that go on
+     * checking the blocks of a file whose header is damaged (the reference reader refuses such a file). The trailer,
+     * jump table and blocks are checked as by {@link #open}; {@link #header()} is null. A file whose header was
+     * overwritten in place (flags 0x1B) needs its trailer for this, which such files may lack.
+     *
+     * @throws FormatException if the trailer, the jump table or the layout is not valid
+     */
+    public static ZFileDevice openFromTrailer(RandomAccessBlockDevice source, Options options, boolean ownsSource)
+            throws IOException {
+        return open(source, options, ownsSource, true);
+    }
+
+    private static ZFileDevice open(RandomAccessBlockDevice source, Options options, boolean ownsSource,
+                                    boolean trailerOnly) throws IOException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
         try {
-            return openUnchecked(source, options, ownsSource);
+            return openUnchecked(source, options, ownsSource, trailerOnly);
         } catch (Throwable t) {
             if (ownsSource) {
                 try {
@@ -135,26 +153,29 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         }
     }
 
-    private static ZFileDevice openUnchecked(RandomAccessBlockDevice source, Options options, boolean ownsSource)
-            throws IOException {
+    private static ZFileDevice openUnchecked(RandomAccessBlockDevice source, Options options, boolean ownsSource,
+                                             boolean trailerOnly) throws IOException {
         String res = "zfile(" + source.description() + ")";
         long fileSize = source.size();
         FormatException.check(fileSize >= HEADER_SIZE, res, "zfile header", 0,
                 "file of " + fileSize + " bytes is shorter than the 512-byte header");
-        ZFileHeader header = readBlock(source, 0);
-        FormatException.check(header.magicOk(), res, "zfile header", 0, "bad magic: not a zfile");
-        FormatException.check(header.isHeader(), res, "zfile header", OFF_FLAGS,
-                String.format("flags 0x%016x have bit 0 (header) clear: not a zfile header", header.flags()));
-        if (header.hasDigest() && !header.digestMatches()) {
-            throw new ChecksumMismatchException(res, "zfile header digest", OFF_DIGEST, -1,
-                    header.digest() & 0xFFFFFFFFL, header.computedDigest() & 0xFFFFFFFFL);
+        ZFileHeader header = null;
+        if (!trailerOnly) {
+            header = readBlock(source, 0);
+            FormatException.check(header.magicOk(), res, "zfile header", 0, "bad magic: not a zfile");
+            FormatException.check(header.isHeader(), res, "zfile header", OFF_FLAGS,
+                    String.format("flags 0x%016x have bit 0 (header) clear: not a zfile header", header.flags()));
+            if (header.hasDigest() && !header.digestMatches()) {
+                throw new ChecksumMismatchException(res, "zfile header digest", OFF_DIGEST, -1,
+                        header.digest() & 0xFFFFFFFFL, header.computedDigest() & 0xFFFFFFFFL);
+            }
         }
         ZFileHeader trailer;
         ZFileHeader effective;
         long effectiveAt;
         long limit;
         String structure;
-        if (header.isHeaderOverwrite()) {
+        if (header != null && header.isHeaderOverwrite()) {
             // §1.4 step 3: the header holds the final metadata; the trailer may be missing (§7.4). A trailer
             // that is present and valid must agree, which also catches a corrupted flags byte that sets bit 3.
             effective = header;
@@ -169,8 +190,8 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                 checkAgree(res, header, trailer, fileSize - HEADER_SIZE);
             }
         } else {
-            FormatException.check(header.isDataFile(), res, "zfile header", OFF_FLAGS,
-                    String.format("flags 0x%016x have bit 1 (data file) clear", header.flags()));
+            FormatException.check(header == null || header.isDataFile(), res, "zfile header", OFF_FLAGS,
+                    String.format("flags 0x%016x have bit 1 (data file) clear", header == null ? 0 : header.flags()));
             FormatException.check(fileSize >= 2L * HEADER_SIZE, res, "zfile trailer", fileSize,
                     "file of " + fileSize + " bytes has no room for a 512-byte header and a 512-byte trailer");
             long at = fileSize - HEADER_SIZE;
@@ -279,7 +300,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
 
     // ---------------------------------------------------------------------------------------------- accessors
 
-    /** @return the block at offset 0 of the source. */
+    /** @return the block at offset 0 of the source; null when opened by {@link #openFromTrailer}. */
     public ZFileHeader header() {
         return header;
     }

@@ -3,6 +3,7 @@ package io.overlaybd.zfile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.overlaybd.core.FormatException;
 import io.overlaybd.core.MemoryDevice;
 import io.overlaybd.core.RandomAccessBlockDevice;
 import java.io.IOException;
@@ -139,6 +140,28 @@ class ZFileDeviceTest {
             buf.position(10);
             buf.get(got);
             assertThat(got).isEqualTo(CONTENT);
+        }
+    }
+
+    @Test
+    void openFromTrailerReadsPastADamagedHeader() throws IOException {
+        for (boolean overwrite : new boolean[] {false, true}) {
+            byte[] z = ZFileWriter.builder().overwriteHeader(overwrite).build().compress(CONTENT);
+            Arrays.fill(z, 0, 512, (byte) 0x5A); // the whole header is gone
+            assertThatThrownBy(() -> ZFileDevice.open(MemoryDevice.wrap(z), true))
+                    .isInstanceOf(FormatException.class).hasMessageContaining("zfile header");
+            try (ZFileDevice d = ZFileDevice.openFromTrailer(MemoryDevice.wrap(z), ZFileDevice.Options.defaults(),
+                    true)) {
+                assertThat(d.header()).isNull();
+                assertThat(d.effectiveHeader()).isSameAs(d.trailer());
+                byte[] out = new byte[CONTENT.length];
+                d.readFully(0, out, 0, out.length);
+                assertThat(out).isEqualTo(CONTENT);
+            }
+            byte[] noTrailer = Arrays.copyOf(z, z.length - 512);
+            assertThatThrownBy(() -> ZFileDevice.openFromTrailer(MemoryDevice.wrap(noTrailer),
+                    ZFileDevice.Options.defaults(), true)).isInstanceOf(FormatException.class)
+                    .hasMessageContaining("zfile trailer");
         }
     }
 }
