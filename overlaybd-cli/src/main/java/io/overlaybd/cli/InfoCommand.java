@@ -5,7 +5,6 @@ import io.overlaybd.image.ImageInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,11 +34,10 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (Image image = Image.open(images, result.writeResult)) {
-            Map<String, Object> info = ImageInfo.describe(image);
             if (json) {
-                Output.json(out, info);
+                Output.json(out, ImageInfo.toJson(image));
             } else {
-                Output.text(out, info);
+                Output.text(out, ImageInfo.describe(image));
             }
         }
         return Main.EXIT_OK;

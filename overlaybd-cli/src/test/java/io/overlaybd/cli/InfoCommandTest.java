@@ -3,20 +3,38 @@ package io.overlaybd.cli;
 import static io.overlaybd.cli.Cli.fx;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import io.overlaybd.image.ImageInfo;
 import java.io.IOException;
+import java.io.InputStream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 class InfoCommandTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
+    static Schema schema;
 
+    @BeforeAll
+    static void loadSchema() throws IOException {
+        try (InputStream in = ImageInfo.class.getResourceAsStream("image-info.schema.json")) {
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
+        }
+    }
+
+    /** Runs info --json, checks the output against image-info.schema.json, returns it. */
     static JsonNode json(String... images) throws IOException {
         String[] args = new String[images.length + 2];
         args[0] = "info";
         args[1] = "--json";
         System.arraycopy(images, 0, args, 2, images.length);
-        return MAPPER.readTree(Cli.ok(args).out());
+        JsonNode j = MAPPER.readTree(Cli.ok(args).out());
+        assertThat(schema.validate(j)).as(j.toString()).isEmpty();
+        assertThat(j.get("schemaVersion").asInt()).isEqualTo(1);
+        return j;
     }
 
     @Test

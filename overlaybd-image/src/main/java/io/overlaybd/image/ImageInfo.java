@@ -17,7 +17,21 @@ import java.util.Map;
  * header/trailer fields and index counts. Used by {@code overlaybd info}; stateless and thread-safe.
  */
 public final class ImageInfo {
+    /** The version of {@code image-info.schema.json} that {@link #toJson(Image)} follows. */
+    public static final int SCHEMA_VERSION = 1;
+
     private ImageInfo() {
+    }
+
+    /**
+     * @return {@link #describe(Image)} with {@code schemaVersion} first: the JSON object of
+     *         {@code io/overlaybd/image/image-info.schema.json} (serialise it with nulls kept)
+     */
+    public static Map<String, Object> toJson(Image image) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schemaVersion", SCHEMA_VERSION);
+        m.putAll(describe(image));
+        return m;
     }
 
     /** @return the description of {@code image}. */
