@@ -252,6 +252,18 @@ class ImageVerifierTest {
     }
 
     @Test
+    void aZFileCutInsideItsHeaderIsOneError() throws IOException {
+        for (int size : new int[] {300, 511}) {
+            Path file = TestFiles.copy("zfile/input.zstd.4k.crc.zfile", tmp);
+            TestFiles.truncate(file, size);
+            VerifyReport r = verify(file);
+            assertThat(r.findings(Finding.Severity.ERROR)).as("cut at " + size).singleElement()
+                    .satisfies(f -> assertThat(f.code()).isEqualTo("zfile.header"));
+            Files.delete(file);
+        }
+    }
+
+    @Test
     void aDamagedOverwrittenHeaderWithoutTrailerSaysWhyTheBlocksWereNotChecked() throws IOException {
         Path file = smallZFile(tmp, "overwritten.zfile", true, false);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
