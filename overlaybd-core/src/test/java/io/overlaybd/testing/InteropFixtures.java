@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Finds the reference fixtures ({@code shared/fixtures/interop}) and reads the answers in their {@code EXPECTED.md}.
@@ -71,6 +72,21 @@ public final class InteropFixtures {
     /** @return a fixture file, e.g. {@code path("zfile/input.bin")}. */
     public static Path path(String relative) {
         return dir().resolve(relative);
+    }
+
+    /**
+     * @return the image inputs among the fixtures, sorted, as paths relative to {@link #dir()} with '/': every file
+     *         but EXPECTED.md and the writable-layer pairs under {@code lsmt/rw/} (which are not blobs); includes
+     *         the config files
+     */
+    public static List<String> inputs() {
+        Path d = dir();
+        try (Stream<Path> s = Files.walk(d)) {
+            return s.filter(Files::isRegularFile).map(p -> d.relativize(p).toString().replace('\\', '/'))
+                    .filter(p -> !p.equals("EXPECTED.md") && !p.startsWith("lsmt/rw/")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** @return the parsed EXPECTED.md. */

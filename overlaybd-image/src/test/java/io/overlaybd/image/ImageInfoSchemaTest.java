@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,12 +51,8 @@ class ImageInfoSchemaTest {
         assertThat(errors).as(node.toString()).isEmpty();
     }
 
-    static Stream<String> inputs() throws IOException {
-        Path dir = InteropFixtures.dir();
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace('\\', '/'))
-                    .filter(p -> !p.equals("EXPECTED.md") && !p.startsWith("lsmt/rw/")).sorted().toList().stream();
-        }
+    static List<String> inputs() {
+        return InteropFixtures.inputs();
     }
 
     @ParameterizedTest(name = "{0}")
