@@ -106,7 +106,7 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
                 done += k;
             }
         } catch (InternalError e) {
-            throw lostPages(position + done, e);
+            throw lostPages(position, n, e);
         }
         return n;
     }
@@ -127,14 +127,15 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
                 done += k;
             }
         } catch (InternalError e) {
-            throw lostPages(position + done, e);
+            throw lostPages(position, n, e);
         }
         return n;
     }
 
-    private IOException lostPages(long offset, InternalError e) {
-        return new IOException(description + ": mapped file could not be read at offset " + offset
-                + " (was it truncated while open?)", e);
+    /** The fault may be reported anywhere in the read (or after it), so the whole read's range is named. */
+    private IOException lostPages(long offset, int length, InternalError e) {
+        return new IOException(description + ": mapped file could not be read at offset " + offset + " ("
+                + length + " bytes; was it truncated while open?)", e);
     }
 
     private void ensureOpen() {
