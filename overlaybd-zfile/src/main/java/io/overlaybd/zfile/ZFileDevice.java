@@ -56,14 +56,14 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
     private final long size;
     private final boolean hasCrc;
     private final boolean checkCrc;
-    /** offsets[i] = where block i starts in the source; offsets[n] = where the blocks end. */
-    private final long[] offsets;
+    /** Where each block starts in the source, and where the blocks end. */
+    private final JumpTable table;
     private final int maxStored;
     private final long id = IDS.incrementAndGet();
     private volatile boolean closed;
 
     private ZFileDevice(RandomAccessBlockDevice source, boolean ownsSource, Options options, ZFileHeader header,
-                        ZFileHeader trailer, ZFileHeader effective, long[] offsets, int maxStored) {
+                        ZFileHeader trailer, ZFileHeader effective, JumpTable table, int maxStored) {
         this.source = source;
         this.ownsSource = ownsSource;
         this.options = options;
@@ -74,11 +74,11 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         this.algorithm = ZFileAlgorithm.fromCode(effective.algo());
         this.blockSize = (int) effective.blockSize();
         this.blockShift = Integer.numberOfTrailingZeros(blockSize);
-        this.blockCount = offsets.length - 1;
+        this.blockCount = table.blocks();
         this.size = effective.originalFileSize();
         this.hasCrc = effective.verify() != 0;
         this.checkCrc = hasCrc && options.verifyCrc();
-        this.offsets = offsets;
+        this.table = table;
         this.maxStored = maxStored;
     }
 
@@ -244,8 +244,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         int minStored = verify ? BLOCK_CRC_SIZE + 1 : 1;
         int maxStored = algorithm.compressBound((int) bs) + (verify ? BLOCK_CRC_SIZE : 0);
         int count = (int) n;
-        long[] offsets = new long[count + 1];
-        offsets[0] = dataStart;
+        JumpTable table = new JumpTable(count, dataStart);
         byte[] chunk = new byte[(int) Math.min(4L * count, 1 << 16)];
         int crc = 0;
         FormatException entryError = null;
@@ -263,7 +262,9 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                             + (verify ? " with CRC" : ""));
                 }
                 pos += len;
-                offsets[i + 1] = pos;
+                if (entryError == null) {
+                    table.add(i, pos);
+                }
             }
         }
         if (effective.hasDigest() && crc != effective.indexCrc()) {
@@ -275,7 +276,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         }
         FormatException.check(pos <= indexOffset, res, "zfile jump table", indexOffset,
                 "the blocks end at " + pos + ", past the jump table");
-        return new ZFileDevice(source, ownsSource, options, header, trailer, effective, offsets, maxStored);
+        return new ZFileDevice(source, ownsSource, options, header, trailer, effective, table, maxStored);
     }
 
     private static ZFileHeader readBlock(RandomAccessBlockDevice source, long at) throws IOException {
@@ -346,13 +347,13 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
     /** @return the stored length of block {@code i} (compressed bytes plus the 4-byte CRC when present). */
     public int storedBlockLength(int i) {
         Objects.checkIndex(i, blockCount);
-        return (int) (offsets[i + 1] - offsets[i]);
+        return table.length(i);
     }
 
     /** @return where block {@code i} starts in the source. */
     public long blockOffset(int i) {
         Objects.checkIndex(i, blockCount);
-        return offsets[i];
+        return table.offset(i);
     }
 
     /** @return the uncompressed length of block {@code i}: the block size, or the remainder for the last. */
@@ -456,16 +457,16 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         int b = first;
         while (b <= last) {
             // one source read for as many blocks as fit in the span limit (at least one)
-            long spanStart = offsets[b];
+            long spanStart = table.offset(b);
             int g = b;
-            while (g < last && offsets[g + 2] - spanStart <= ReadScratch.SPAN_LIMIT) {
+            while (g < last && table.offset(g + 2) - spanStart <= ReadScratch.SPAN_LIMIT) {
                 g++;
             }
-            int spanLength = (int) (offsets[g + 1] - spanStart);
+            int spanLength = (int) (table.offset(g + 1) - spanStart);
             byte[] span = s.span(spanLength);
             source.readFully(spanStart, span, 0, spanLength);
             for (int i = b; i <= g; i++) {
-                int at = (int) (offsets[i] - spanStart);
+                int at = (int) (table.offset(i) - spanStart);
                 long start = blockStart(i);
                 int len = length(i);
                 if (start >= position && start + len <= end) {
@@ -503,10 +504,10 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
             int stored = storedLength(i);
             for (int attempt = 0; attempt < options.maxRereads(); attempt++) {
                 if (options.rereadHook() != null) {
-                    options.rereadHook().evict(offsets[i], stored);
+                    options.rereadHook().evict(table.offset(i), stored);
                 }
                 byte[] buf = s.single(maxStored);
-                source.readFully(offsets[i], buf, 0, stored);
+                source.readFully(table.offset(i), buf, 0, stored);
                 try {
                     decode(i, buf, 0, out, outOffset, s, checkCrc);
                     return;
@@ -527,7 +528,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
             int expected = LittleEndian.getInt(src, srcOffset + compressed);
             int actual = Crc32c.crcSalt(src, srcOffset, compressed);
             if (expected != actual) {
-                throw new ChecksumMismatchException(description, "zfile block", offsets[i], i,
+                throw new ChecksumMismatchException(description, "zfile block", table.offset(i), i,
                         expected & 0xFFFFFFFFL, actual & 0xFFFFFFFFL);
             }
         }
@@ -540,12 +541,12 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                 got = s.zstd().decompressByteArray(out, outOffset, want, src, srcOffset, compressed);
             }
         } catch (LZ4Exception | ZstdException | IndexOutOfBoundsException e) {
-            throw new FormatException(description, "zfile block", offsets[i], "block " + i + " (" + compressed
+            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " (" + compressed
                     + " bytes of " + algorithm + ") does not decompress to " + want + " bytes: " + e.getMessage(),
                     e);
         }
         if (got != want) {
-            throw new FormatException(description, "zfile block", offsets[i], "block " + i + " decompressed to "
+            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " decompressed to "
                     + got + " bytes, expected " + want);
         }
     }
@@ -564,7 +565,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         ReadScratch s = ReadScratch.get();
         int stored = storedLength(i);
         byte[] buf = s.single(maxStored);
-        source.readFully(offsets[i], buf, 0, stored);
+        source.readFully(table.offset(i), buf, 0, stored);
         decode(i, buf, 0, s.block(blockSize), 0, s, hasCrc);
     }
 
@@ -593,16 +594,16 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         int i = from;
         while (i < to) {
             int end = i + 1; // at least one block per span, even one larger than the limit
-            while (end < to && offsets[end + 1] - offsets[i] <= ReadScratch.SPAN_LIMIT) {
+            while (end < to && table.offset(end + 1) - table.offset(i) <= ReadScratch.SPAN_LIMIT) {
                 end++;
             }
-            int spanLength = (int) (offsets[end] - offsets[i]);
+            int spanLength = (int) (table.offset(end) - table.offset(i));
             byte[] span = s.span(spanLength);
-            source.readFully(offsets[i], span, 0, spanLength);
+            source.readFully(table.offset(i), span, 0, spanLength);
             for (int b = i; b < end; b++) {
                 FormatException failure = null;
                 try {
-                    decode(b, span, (int) (offsets[b] - offsets[i]), out, 0, s, hasCrc);
+                    decode(b, span, (int) (table.offset(b) - table.offset(i)), out, 0, s, hasCrc);
                 } catch (FormatException e) {
                     failure = e;
                 }
@@ -613,7 +614,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
     }
 
     private int storedLength(int i) {
-        return (int) (offsets[i + 1] - offsets[i]);
+        return table.length(i);
     }
 
     private int length(int i) {
