@@ -148,7 +148,8 @@ final class ZFileCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Check every block of a ZFile: its CRC (when stored), that it decompresses, and its "
-                    + "decompressed length.",
+                    + "decompressed length. A damaged header is reported, and the blocks are still checked through "
+                    + "the trailer.",
                     "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."})
     static final class Check implements Callable<Integer> {
         @Spec
@@ -167,14 +168,25 @@ final class ZFileCommand implements Runnable {
             if (maxErrors < 0) {
                 throw new IllegalArgumentException("--max-errors must not be negative, not " + maxErrors);
             }
-            Blob blob;
+            Blob opened;
+            boolean headerBad = false;
             try {
-                blob = Blob.openZFile(file);
+                opened = Blob.openZFile(file);
             } catch (FormatException e) {
                 out.println(file + ": CORRUPT: " + e.getMessage());
-                return Main.EXIT_PROBLEMS;
+                if (e.offset() < 0 || e.offset() >= 512) {
+                    return Main.EXIT_PROBLEMS; // not the header: nothing else to find the blocks by
+                }
+                try {
+                    opened = Blob.openZFileFromTrailer(file);
+                } catch (FormatException t) {
+                    out.println(file + ": the trailer cannot be used either: " + t.getMessage());
+                    return Main.EXIT_PROBLEMS;
+                }
+                out.println(file + ": the header is unusable; checking the blocks through the trailer");
+                headerBad = true;
             }
-            try (blob) {
+            try (Blob blob = opened) {
                 ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(file
                         + " is not a ZFile (detected " + blob.kind() + ")"));
                 long base = blob.tarMember().map(m -> m.payloadOffset()).orElse(0L);
@@ -190,7 +202,7 @@ final class ZFileCommand implements Runnable {
                 });
                 out.println(file + ": " + z.blockCount() + " blocks, " + (z.hasBlockCrc() ? "CRC checked"
                         : "no block CRC stored") + ", " + (bad[0] == 0 ? "OK" : bad[0] + " bad"));
-                return bad[0] == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
+                return bad[0] == 0 && !headerBad ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
             }
         }
     }

@@ -106,6 +106,26 @@ class ZFileCommandTest {
     }
 
     @Test
+    void checkGoesOnThroughTheTrailerWhenTheHeaderIsDamaged() throws IOException {
+        Path f = Cli.copy("zfile/small.lz4.4k.crc.tar.zfile", tmp);
+        Cli.flipBit(f, 1536 + 60, 3); // the ZFile header's original_file_size, under its digest
+        Cli.Result r = Cli.run("zfile", "check", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.text()).contains("CORRUPT", "digest", "checking the blocks through the trailer");
+        assertThat(r.text().strip()).endsWith("OK"); // the blocks themselves are fine
+        Cli.flipBit(f, 1536 + 512 + 3, 1); // and now block 0 too
+        r = Cli.run("zfile", "check", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.text()).contains(f + "@2048: block 0: checksum mismatch").endsWith("1 bad\n");
+        Path gone = Cli.copy("zfile/input.zstd.4k.crc.zfile", tmp);
+        Cli.flipBit(gone, 60, 3);
+        Cli.flipBit(gone, Files.size(gone) - 512, 0); // the trailer's magic
+        r = Cli.run("zfile", "check", gone.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.text()).contains("CORRUPT", "the trailer cannot be used either");
+    }
+
+    @Test
     void checkExitCodesForUnreadableInputAndUsage() {
         assertThat(Cli.fails(2, "zfile", "check", tmp.resolve("missing.zfile").toString()).err())
                 .contains("no such file");

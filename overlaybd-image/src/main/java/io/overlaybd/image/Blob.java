@@ -58,12 +58,12 @@ public final class Blob implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      */
     public static Blob open(Path path) throws IOException {
-        return open(path, FileAccess.POSITIONAL, true);
+        return open(path, FileAccess.POSITIONAL, Mode.DETECT);
     }
 
     /** Opens and detects a blob as {@link #open(Path)}, reading the file as {@code access} says. */
     public static Blob open(Path path, FileAccess access) throws IOException {
-        return open(path, access, true);
+        return open(path, access, Mode.DETECT);
     }
 
     /**
@@ -74,10 +74,23 @@ public final class Blob implements AutoCloseable {
      * @throws FormatException as {@link #open(Path)}, for the tar wrapper and the ZFile header, trailer and table
      */
     public static Blob openZFile(Path path) throws IOException {
-        return open(path, FileAccess.POSITIONAL, false);
+        return open(path, FileAccess.POSITIONAL, Mode.ZFILE);
     }
 
-    private static Blob open(Path path, FileAccess access, boolean detectContent) throws IOException {
+    /**
+     * Opens a blob's ZFile (optionally tar-wrapped) from the ZFile's trailer alone, ignoring its header, as
+     * {@link ZFileDevice#openFromTrailer} does: for checking the blocks of a file whose header is damaged.
+     *
+     * @throws FormatException for the tar wrapper and the ZFile trailer and table
+     */
+    public static Blob openZFileFromTrailer(Path path) throws IOException {
+        return open(path, FileAccess.POSITIONAL, Mode.ZFILE_FROM_TRAILER);
+    }
+
+    /** How far {@link #open(Path, FileAccess, Mode)} goes. */
+    private enum Mode { DETECT, ZFILE, ZFILE_FROM_TRAILER }
+
+    private static Blob open(Path path, FileAccess access, Mode mode) throws IOException {
         RandomAccessBlockDevice file = access.open(path);
         ZFileDevice zfile = null;
         try {
@@ -88,12 +101,15 @@ public final class Blob implements AutoCloseable {
                 dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(), tarDescription(file.description(),
                         m.payloadOffset()), false);
             }
-            if (ZFileDevice.isZFile(dev)) {
+            if (mode == Mode.ZFILE_FROM_TRAILER) {
+                zfile = ZFileDevice.openFromTrailer(dev, ZFileDevice.Options.defaults(), false);
+                dev = zfile;
+            } else if (ZFileDevice.isZFile(dev)) {
                 zfile = ZFileDevice.open(dev, false);
                 dev = zfile;
             }
             LsmtLayer layer = null;
-            if (!detectContent && zfile != null) {
+            if (mode != Mode.DETECT && zfile != null) {
                 return new Blob(path, file, member.orElse(null), zfile, dev, null);
             }
             if (LsmtLayer.isLsmt(dev)) {
