@@ -7,9 +7,15 @@ cd "$(dirname "$0")"
 
 if [ ! -f overlaybd-cli/target/overlaybd.jar ] || [ "${REBUILD:-1}" = 1 ]; then
   echo "== building (mvn -B -q -DskipTests install)"
-  mvn -B -q -ntp -DskipTests install
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests install
 fi
-obd() { echo "\$ overlaybd $*" | sed "s#$work/##g" >&2; java -jar overlaybd-cli/target/overlaybd.jar "$@"; }
+# prints the command as it could be typed (arguments quoted where needed), then runs it
+obd() {
+  local shown
+  printf -v shown ' %q' "$@"
+  echo "\$ overlaybd${shown//$work\//}" >&2
+  java -jar overlaybd-cli/target/overlaybd.jar "$@"
+}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -43,8 +43,12 @@ final class CatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images, result.writeResult, access.access())) {
+        try (Image image = Image.open(images, false, access.access())) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {

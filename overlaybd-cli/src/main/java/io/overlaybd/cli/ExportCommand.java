@@ -31,7 +31,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images, result.writeResult, access.access())) {
+        return result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
+        try (Image image = Image.open(images, false, access.access())) {
             RawImageExport.export(image.device(), out, sparse);
         }
         return Main.EXIT_OK;

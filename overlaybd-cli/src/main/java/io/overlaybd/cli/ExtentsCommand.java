@@ -34,8 +34,12 @@ final class ExtentsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images, result.writeResult)) {
+        try (Image image = Image.open(images)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
                     : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
             if (json) {

@@ -32,8 +32,12 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images, result.writeResult)) {
+        try (Image image = Image.open(images)) {
             if (json) {
                 Output.json(out, ImageInfo.toJson(image));
             } else {

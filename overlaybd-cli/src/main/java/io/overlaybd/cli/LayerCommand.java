@@ -69,15 +69,19 @@ final class LayerCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (size <= 0 || size % 512 != 0) {
+                throw new IllegalArgumentException("--size must be a positive multiple of 512, not " + size);
+            }
+            UUID u = uuid(uuid, "--uuid");
+            UUID parent = uuid(parentUuid, "--parent-uuid");
             for (Path p : new Path[] {data, index}) {
                 if (Files.exists(p)) {
                     // checked before creating anything, so a failure leaves no half-created layer behind
                     throw new java.nio.file.FileAlreadyExistsException(p.toString());
                 }
             }
-            UUID u = uuid(uuid, "--uuid");
             CreateOptions o = CreateOptions.ofSize(size).withUuid(u != null ? u : UUID.randomUUID())
-                    .withParentUuid(uuid(parentUuid, "--parent-uuid"));
+                    .withParentUuid(parent);
             if (tag != null) {
                 o = o.withUserTag(tag);
             }
@@ -97,7 +101,8 @@ final class LayerCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N")
+        @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N",
+                description = "Where to write in the device: a multiple of 512 (k/m/g/t suffixes).")
         long offset;
 
         @Parameters(index = "0", paramLabel = "DATA")
@@ -106,7 +111,8 @@ final class LayerCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "INDEX")
         Path index;
 
-        @Parameters(index = "2", paramLabel = "FILE", defaultValue = "-", description = "Default: stdin.")
+        @Parameters(index = "2", arity = "0..1", paramLabel = "FILE", defaultValue = "-",
+                description = "The bytes to write; - or nothing: stdin.")
         String file;
 
         @Override
@@ -157,10 +163,12 @@ final class LayerCommand implements Runnable {
     @Command(name = "discard", mixinStandardHelpOptions = true,
             description = "Discard a range: it reads as zeros and hides the layers below (a zeroed mapping).")
     static final class Discard implements Callable<Integer> {
-        @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N")
+        @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N",
+                description = "Start of the range: a multiple of 512 (k/m/g/t suffixes).")
         long offset;
 
-        @Option(names = "--length", required = true, converter = SizeConverter.class, paramLabel = "N")
+        @Option(names = "--length", required = true, converter = SizeConverter.class, paramLabel = "N",
+                description = "Length of the range: a multiple of 512 (k/m/g/t suffixes).")
         long length;
 
         @Parameters(index = "0", paramLabel = "DATA")

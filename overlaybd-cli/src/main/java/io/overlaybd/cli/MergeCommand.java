@@ -45,7 +45,11 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Image image = Image.open(images, result.writeResult, access.access())) {
+        return result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
+        try (Image image = Image.open(images, false, access.access())) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));
             if (image.upper().isPresent()) {

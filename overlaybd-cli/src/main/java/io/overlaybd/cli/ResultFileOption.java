@@ -1,10 +1,50 @@
 package io.overlaybd.cli;
 
+import io.overlaybd.image.Image;
+import io.overlaybd.image.ImageConfig;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code --write-result}: fill a config's {@code resultFile} with {@code success} or {@code failed:<message>}. */
+/**
+ * {@code --write-result}: fill a config's {@code resultFile} with the command's outcome, {@code success} or
+ * {@code failed:<message>}, as the reference's tools do for the images they set up.
+ */
 final class ResultFileOption {
     @Option(names = "--write-result", description = "When IMAGE is a config.json naming a resultFile, write "
-            + "'success' or 'failed:<message>' to it, as the reference's tools do.")
+            + "'success' to it when the command succeeds, or 'failed:<message>' when it fails, as the reference's "
+            + "tools do.")
     boolean writeResult;
+
+    /** A command's work on its images. */
+    @FunctionalInterface
+    interface Work {
+        /** @return the exit code */
+        int run() throws Exception;
+    }
+
+    /**
+     * Runs {@code work} and, with {@code --write-result} and a single config.json among {@code images}, records
+     * its outcome: {@code success} for exit code 0, else {@code failed:} and the error (or the exit code). A config
+     * that cannot be read names no result file, so its error is only thrown.
+     */
+    int around(List<Path> images, Work work) throws Exception {
+        if (!writeResult || images.size() != 1 || !Image.isJsonConfig(images.get(0))) {
+            return work.run();
+        }
+        ImageConfig cfg = ImageConfig.read(images.get(0));
+        int code;
+        try {
+            code = work.run();
+        } catch (Exception e) {
+            try {
+                cfg.writeResult(Main.describe(e));
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        cfg.writeResult(code == Main.EXIT_OK ? null : "exit code " + code);
+        return code;
+    }
 }

@@ -77,12 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.println(report.toJsonText());
             out.flush();
         } else {
-            for (Finding f : report.findings()) {
-                out.println(f.toLine());
-            }
-            out.printf("%s: %d layer(s), %d error(s), %d warning(s), %d note(s)%n", report.ok() ? "OK" : "FAILED",
-                    report.layers().size(), report.findings(Finding.Severity.ERROR).size(),
-                    report.findings(Finding.Severity.WARNING).size(), report.findings(Finding.Severity.NOTE).size());
+            out.println(report);
             out.flush();
         }
         return report.ok() ? Main.EXIT_OK : Main.EXIT_PROBLEMS;

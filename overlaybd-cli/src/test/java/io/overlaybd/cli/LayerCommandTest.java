@@ -150,4 +150,17 @@ class LayerCommandTest {
                 t.toString());
         assertThat(Files.mismatch(t, InteropFixtures.path("lsmt/layer3.lz4.tar.zfile"))).isEqualTo(-1);
     }
+
+    @Test
+    void createRefusesBadSizesAndUuidsBeforeCreatingAnything() {
+        Path d = tmp.resolve("bad.data");
+        Path i = tmp.resolve("bad.index");
+        assertThat(Cli.fails(2, "layer", "create", "--size", "1000", d.toString(), i.toString()).err())
+                .contains("--size must be a positive multiple of 512, not 1000");
+        Cli.fails(2, "layer", "create", "--size", "0", d.toString(), i.toString());
+        assertThat(Cli.fails(2, "layer", "create", "--size", "1m", "--uuid", "nope", d.toString(), i.toString())
+                .err()).contains("--uuid 'nope' is not a UUID");
+        assertThat(d).doesNotExist();
+        assertThat(i).doesNotExist();
+    }
 }

@@ -7,6 +7,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -36,8 +37,17 @@ public final class AtomicFileOutput implements AutoCloseable {
         Path dir = abs.getParent();
         Path temp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current()
                 .nextLong()) + ".tmp");
-        FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            // name what the caller asked for, not the hidden temporary file
+            NoSuchFileException named = new NoSuchFileException(target.toString(), null,
+                    "its folder " + dir + " does not exist");
+            named.initCause(e);
+            throw named;
+        }
         return new AtomicFileOutput(abs, temp, ch);
     }
 

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
@@ -29,6 +31,7 @@ public final class FileDevice implements RandomAccessBlockDevice {
 
     /** Opens {@code path} read-only. The device owns the channel and closes it. */
     public static FileDevice open(Path path) throws IOException {
+        refuseDirectory(path);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
             return new FileDevice(ch, ch.size(), path.toString(), true);
@@ -45,6 +48,13 @@ public final class FileDevice implements RandomAccessBlockDevice {
      */
     public static FileDevice of(FileChannel channel, String description, boolean owns) throws IOException {
         return new FileDevice(Objects.requireNonNull(channel), channel.size(), description, owns);
+    }
+
+    /** A directory opens as a channel on Linux but fails on the first read with a message naming no file. */
+    static void refuseDirectory(Path path) throws FileSystemException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "is a directory, not a file");
+        }
     }
 
     @Override

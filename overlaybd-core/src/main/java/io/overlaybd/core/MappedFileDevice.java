@@ -52,6 +52,7 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
 
     /** Maps all of {@code path} read-only. The file channel is closed again before this returns. */
     public static MappedFileDevice open(Path path) throws IOException {
+        FileDevice.refuseDirectory(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return map(ch, path.toString());
         }

@@ -1,8 +1,10 @@
 package io.overlaybd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,5 +40,13 @@ class AtomicFileOutputTest {
         try (var files = Files.list(tmp)) {
             assertThat(files).containsExactly(target);
         }
+    }
+
+    @Test
+    void aMissingFolderIsNamedWithTheTargetNotTheTemporaryFile() {
+        Path target = tmp.resolve("no/such/folder/out.img");
+        assertThatThrownBy(() -> AtomicFileOutput.create(target)).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining(target.toString()).hasMessageContaining("does not exist")
+                .hasMessageNotContaining(".tmp");
     }
 }

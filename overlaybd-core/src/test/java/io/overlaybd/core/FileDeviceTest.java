@@ -1,9 +1,12 @@
 package io.overlaybd.core;
 
-import io.overlaybd.testing.RandomAccessBlockDeviceContract;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.overlaybd.testing.RandomAccessBlockDeviceContract;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileDeviceTest extends RandomAccessBlockDeviceContract {
@@ -15,5 +18,13 @@ class FileDeviceTest extends RandomAccessBlockDeviceContract {
         Path f = Files.createTempFile(tmp, "dev", ".bin");
         Files.write(f, content);
         return FileDevice.open(f);
+    }
+
+    @Test
+    void aDirectoryIsRefusedByName() {
+        assertThatThrownBy(() -> FileDevice.open(tmp)).isInstanceOf(FileSystemException.class)
+                .hasMessageContaining(tmp.toString()).hasMessageContaining("directory");
+        assertThatThrownBy(() -> MappedFileDevice.open(tmp)).isInstanceOf(FileSystemException.class)
+                .hasMessageContaining(tmp.toString()).hasMessageContaining("directory");
     }
 }

@@ -113,7 +113,17 @@ public final class Blob implements AutoCloseable {
                 return new Blob(path, file, member.orElse(null), zfile, dev, null);
             }
             if (LsmtLayer.isLsmt(dev)) {
-                layer = LsmtLayer.open(dev, false);
+                try {
+                    layer = LsmtLayer.open(dev, false);
+                } catch (FormatException e) {
+                    String half = BlobProbe.writableHalf(dev);
+                    if (half == null) {
+                        throw e;
+                    }
+                    throw new FormatException(dev.description(), "lsmt header", 0, "the " + half + " file of a "
+                            + "writable layer, not a sealed layer: read a writable layer through a config.json whose "
+                            + "\"upper\" names its data and index files (see README)", e);
+                }
             } else if (zfile == null) {
                 FormatException damage = BlobProbe.damage(dev);
                 if (damage != null) {

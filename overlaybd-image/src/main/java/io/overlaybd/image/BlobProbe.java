@@ -80,6 +80,33 @@ final class BlobProbe {
      * @return how many magic bytes match when {@code b} starts with the magic, a damaged copy of it (at least
      *         {@value #NEAR_MAGIC} of 24 bytes), or an exact prefix of it (a file shorter than the magic); else -1
      */
+    /**
+     * @return "data" or "index" when the device starts with the header of a writable layer's data file (flags 0x3
+     *         or 0x13) or index file (0x1) and is not sealed, else null
+     */
+    static String writableHalf(RandomAccessBlockDevice content) {
+        try {
+            byte[] b = new byte[390];
+            content.readFully(0, b, 0, b.length);
+            LsmtHeader h = LsmtHeader.decode(b);
+            if (!h.hasValidMagic() || !h.isHeader() || h.isSealed()) {
+                return null;
+            }
+            if (!h.isDataFile()) {
+                return "index";
+            }
+            if (content.size() >= 2 * 4096) {
+                content.readFully(content.size() - 4096, b, 0, b.length);
+                if (LsmtHeader.decode(b).hasValidMagic()) {
+                    return null; // sealed in place: the trailer's problem was reported as such
+                }
+            }
+            return "data";
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     static int magicMatch(byte[] b, byte[] magic) {
         int k = Math.min(b.length, magic.length);
         int same = 0;

@@ -80,6 +80,9 @@ public final class Image implements AutoCloseable {
      *         and no blob does
      */
     public static boolean isJsonConfig(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            return false; // not a config; opening it as a blob says what it is
+        }
         try (InputStream in = Files.newInputStream(file)) {
             int c = in.read();
             if (c == 0xEF && in.read() == 0xBB && in.read() == 0xBF) {

@@ -424,10 +424,10 @@ public final class ImageVerifier {
                 // the ZFile block holding the LSMT header, index or trailer is corrupt (already reported)
                 findings.add(error("lsmt.unreadable", file, e.structure(), e.offset() >= 0 ? fileBase + e.offset()
                         : -1, "the LSMT layer inside cannot be read: " + detail(e)));
-            } else if (writableHalf(content) != null) {
-                findings.add(error("lsmt.writable", file, "lsmt header" + where, lsmtBase, "the " + writableHalf(
-                        content) + " file of a writable layer, not a sealed layer: verify a writable layer through a "
-                        + "config.json naming it as the upper"));
+            } else if (BlobProbe.writableHalf(content) != null) {
+                findings.add(error("lsmt.writable", file, "lsmt header" + where, lsmtBase, "the "
+                        + BlobProbe.writableHalf(content) + " file of a writable layer, not a sealed layer: verify a "
+                        + "writable layer through a config.json naming it as the upper"));
             } else {
                 findings.add(fromFormat("lsmt.invalid", file, where, lsmtBase, e));
             }
@@ -473,33 +473,6 @@ public final class ImageVerifier {
         }
         return new LayerFacts(file, layer, layer.virtualSize(), layer.uuid(), layer.parentUuid(),
                 trailerAt + LSMT_OFF_PARENT_UUID, "lsmt trailer" + where);
-    }
-
-    /**
-     * @return "data" or "index" when the device starts with the header of a writable layer's data file (flags 0x3
-     *         or 0x13) or index file (0x1) and is not sealed, else null
-     */
-    private static String writableHalf(RandomAccessBlockDevice content) {
-        try {
-            byte[] b = new byte[390];
-            content.readFully(0, b, 0, b.length);
-            LsmtHeader h = LsmtHeader.decode(b);
-            if (!h.hasValidMagic() || !h.isHeader() || h.isSealed()) {
-                return null;
-            }
-            if (!h.isDataFile()) {
-                return "index";
-            }
-            if (content.size() >= 2 * LSMT_HEADER_SIZE) {
-                content.readFully(content.size() - LSMT_HEADER_SIZE, b, 0, b.length);
-                if (LsmtHeader.decode(b).hasValidMagic()) {
-                    return null; // sealed in place: the trailer's problem was reported as such
-                }
-            }
-            return "data";
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /**

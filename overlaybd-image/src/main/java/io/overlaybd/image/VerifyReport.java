@@ -48,6 +48,26 @@ public final class VerifyReport {
         return findings(Finding.Severity.ERROR).isEmpty();
     }
 
+    /**
+     * @return the summary line {@code overlaybd verify} prints last, e.g. {@code OK: 3 layer(s), 0 error(s),
+     *         0 warning(s), 1 note(s)} or {@code FAILED: ...}
+     */
+    public String summary() {
+        return String.format("%s: %d layer(s), %d error(s), %d warning(s), %d note(s)", ok() ? "OK" : "FAILED",
+                layers.size(), findings(Finding.Severity.ERROR).size(), findings(Finding.Severity.WARNING).size(),
+                findings(Finding.Severity.NOTE).size());
+    }
+
+    /** @return every finding on its own line, then the {@link #summary()}: what {@code overlaybd verify} prints. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder();
+        for (Finding f : findings) {
+            b.append(f.toLine()).append('\n');
+        }
+        return b.append(summary()).toString();
+    }
+
     /** @return per-layer facts (kind, sizes, codec, uuids, checked blocks), lowest first, as JSON-ready maps. */
     public List<Map<String, Object>> layers() {
         return layers;

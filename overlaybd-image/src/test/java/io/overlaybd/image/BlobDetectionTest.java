@@ -207,4 +207,14 @@ class BlobDetectionTest {
         assertThatThrownBy(() -> Blob.open(tar)).isInstanceOf(FormatException.class)
                 .hasMessageContaining("payload at 1536").hasMessageContaining(tar.toString());
     }
+
+    @Test
+    void writableLayerFilesSayHowToReadThem() {
+        for (String half : List.of("data", "index")) {
+            Path f = InteropFixtures.path("lsmt/rw/layer1." + half);
+            assertThatThrownBy(() -> Blob.open(f)).isInstanceOf(FormatException.class)
+                    .hasMessageContaining("the " + half + " file of a writable layer")
+                    .hasMessageContaining("config.json").hasMessageContaining(f.toString());
+        }
+    }
 }

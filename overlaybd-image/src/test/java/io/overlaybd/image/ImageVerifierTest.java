@@ -259,6 +259,21 @@ class ImageVerifierTest {
     }
 
     @Test
+    void toStringIsWhatTheCliPrints() throws IOException {
+        Path file = TestFiles.copy("zfile/input.zstd.4k.crc.zfile", tmp);
+        long[] starts = blockStarts(file);
+        TestFiles.flipBit(file, starts[3] + 1, 0);
+        VerifyReport r = verify(file);
+        String[] lines = r.toString().split("\n");
+        assertThat(lines).hasSize(r.findings().size() + 1);
+        assertThat(lines[0]).isEqualTo(r.findings().get(0).toLine());
+        assertThat(lines[lines.length - 1]).isEqualTo(r.summary())
+                .isEqualTo("FAILED: 1 layer(s), 1 error(s), 0 warning(s), 0 note(s)");
+        assertThat(verify(InteropFixtures.path("zfile/input.bin")).toString())
+                .isEqualTo("OK: 1 layer(s), 0 error(s), 0 warning(s), 0 note(s)");
+    }
+
+    @Test
     void aDamagedOverwrittenHeaderWithoutTrailerSaysWhyTheBlocksWereNotChecked() throws IOException {
         Path file = smallZFile(tmp, "overwritten.zfile", true, false);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
