@@ -51,6 +51,8 @@ public final class Main implements Runnable {
     InputStream stdin;
     OutputStream stdout;
     PrintStream stderr;
+    /** The writer under picocli's stdout PrintWriter, which keeps the error that PrintWriter swallows. */
+    ErrorKeepingWriter stdoutWriter;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -61,7 +63,9 @@ public final class Main implements Runnable {
         try {
             out.flush();
         } catch (IOException e) {
-            if (!isBrokenPipe(e)) {
+            // after a failed command the error was reported (and may have been this very one: --write-result
+            // flushes before recording the outcome), so one line is enough
+            if (!isBrokenPipe(e) && code != EXIT_ERROR) {
                 System.err.println("overlaybd: cannot write to stdout: " + e.getMessage());
                 code = EXIT_ERROR;
             }
@@ -82,7 +86,8 @@ public final class Main implements Runnable {
         main.stderr = stderr;
         CommandLine cl = new CommandLine(main);
         shareVersion(cl, new Version()); // so that "overlaybd verify --version" prints it too
-        PrintWriter outWriter = new PrintWriter(new java.io.OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+        main.stdoutWriter = new ErrorKeepingWriter(new java.io.OutputStreamWriter(stdout, StandardCharsets.UTF_8));
+        PrintWriter outWriter = new PrintWriter(main.stdoutWriter, true);
         cl.setOut(outWriter);
         cl.setErr(new PrintWriter(stderr, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -167,6 +172,60 @@ public final class Main implements Runnable {
     /** Looks up the root command object, which holds the streams. */
     static Main root(CommandLine.Model.CommandSpec spec) {
         return (Main) spec.root().userObject();
+    }
+
+    /** Passes everything through, remembering the last write or flush error (which PrintWriter only flags). */
+    static final class ErrorKeepingWriter extends java.io.FilterWriter {
+        private IOException error;
+
+        ErrorKeepingWriter(java.io.Writer out) {
+            super(out);
+        }
+
+        /** @return the last error writing or flushing, or null. */
+        IOException error() {
+            return error;
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            try {
+                super.write(c);
+            } catch (IOException e) {
+                error = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) throws IOException {
+            try {
+                super.write(cbuf, off, len);
+            } catch (IOException e) {
+                error = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(String str, int off, int len) throws IOException {
+            try {
+                super.write(str, off, len);
+            } catch (IOException e) {
+                error = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                super.flush();
+            } catch (IOException e) {
+                error = e;
+                throw e;
+            }
+        }
     }
 
     /** Reports the version from the jar manifest, or "dev" when run from classes. */

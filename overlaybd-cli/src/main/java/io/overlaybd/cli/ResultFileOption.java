@@ -2,15 +2,21 @@ package io.overlaybd.cli;
 
 import io.overlaybd.image.Image;
 import io.overlaybd.image.ImageConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code --write-result}: fill a config's {@code resultFile} with the command's outcome, {@code success} or
  * {@code failed:<message>}, as the reference's tools do for the images they set up.
  */
 final class ResultFileOption {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(names = "--write-result", description = "When IMAGE is a config.json naming a resultFile, write "
             + "'success' to it when the command succeeds, or 'failed:<message>' when it fails, as the reference's "
             + "tools do.")
@@ -36,6 +42,7 @@ final class ResultFileOption {
         int code;
         try {
             code = work.run();
+            flushStdout(); // the output is part of the outcome: a full disk is a failure
         } catch (Exception e) {
             try {
                 cfg.writeResult(Main.describe(e));
@@ -46,5 +53,22 @@ final class ResultFileOption {
         }
         cfg.writeResult(code == Main.EXIT_OK ? null : "exit code " + code);
         return code;
+    }
+
+    /** Pushes the command's output out; a reader that went away ("| head") is not a failure, as for the exit code. */
+    private void flushStdout() throws IOException {
+        Main main = Main.root(command);
+        command.commandLine().getOut().flush(); // PrintWriter swallows errors; the writer below keeps them
+        IOException e = main.stdoutWriter.error();
+        if (e == null) {
+            try {
+                main.stdout.flush();
+            } catch (IOException x) {
+                e = x;
+            }
+        }
+        if (e != null && !Main.isBrokenPipe(e)) {
+            throw new IOException("cannot write to stdout: " + e.getMessage(), e);
+        }
     }
 }

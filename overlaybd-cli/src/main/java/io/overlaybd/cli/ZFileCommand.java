@@ -174,8 +174,8 @@ final class ZFileCommand implements Runnable {
                 opened = Blob.openZFile(file);
             } catch (FormatException e) {
                 out.println(file + ": CORRUPT: " + e.getMessage());
-                if (e.offset() < 0 || e.offset() >= 512) {
-                    return Main.EXIT_PROBLEMS; // not the header: nothing else to find the blocks by
+                if (!e.structure().startsWith("zfile header")) {
+                    return Main.EXIT_PROBLEMS; // not the ZFile header: the trailer would not help
                 }
                 try {
                     opened = Blob.openZFileFromTrailer(file);

@@ -4,6 +4,7 @@ import static io.overlaybd.cli.Cli.fx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,34 @@ class ResultFileTest {
         Path cfg = config(lower("lsmt/layer1.lsmt") + ", {\"file\": \"missing.lsmt\"}", "");
         Cli.fails(2, "info", "--write-result", cfg.toString());
         assertThat(result()).startsWith("failed:").contains("lowers[1]");
+    }
+
+    /** An stdout that fails as a full disk does, or as a pipe whose reader went away. */
+    private static OutputStream failing(String message) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException(message);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException(message);
+            }
+        };
+    }
+
+    @Test
+    void outputThatCannotBeWrittenIsAFailureButAReaderGoingAwayIsNot() throws IOException {
+        Path cfg = config(lower("lsmt/layer1.lsmt"), "");
+        for (String cmd : new String[] {"info", "extents"}) {
+            Files.deleteIfExists(tmp.resolve("result"));
+            Cli.Result r = Cli.run(failing("No space left on device"), cmd, "--write-result", cfg.toString());
+            assertThat(r.code()).as(cmd).isEqualTo(2);
+            assertThat(result()).as(cmd).isEqualTo("failed:cannot write to stdout: No space left on device");
+            r = Cli.run(failing("Broken pipe"), cmd, "--write-result", cfg.toString());
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(result()).as(cmd).isEqualTo("success");
+        }
     }
 }

@@ -123,6 +123,10 @@ class ZFileCommandTest {
         r = Cli.run("zfile", "check", gone.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.text()).contains("CORRUPT", "the trailer cannot be used either");
+        // a damage that is not the ZFile header's: the trailer is not tried
+        r = Cli.run("zfile", "check", fx("lsmt/rw/layer1.data"));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.text()).contains("CORRUPT", "writable layer").doesNotContain("trailer");
     }
 
     @Test

@@ -77,10 +77,6 @@ final class BlobProbe {
     }
 
     /**
-     * @return how many magic bytes match when {@code b} starts with the magic, a damaged copy of it (at least
-     *         {@value #NEAR_MAGIC} of 24 bytes), or an exact prefix of it (a file shorter than the magic); else -1
-     */
-    /**
      * @return "data" or "index" when the device starts with the header of a writable layer's data file (flags 0x3
      *         or 0x13) or index file (0x1) and is not sealed, else null
      */
@@ -107,6 +103,10 @@ final class BlobProbe {
         }
     }
 
+    /**
+     * @return how many magic bytes match when {@code b} starts with the magic, a damaged copy of it (at least
+     *         {@value #NEAR_MAGIC} of 24 bytes), or an exact prefix of it (a file shorter than the magic); else -1
+     */
     static int magicMatch(byte[] b, byte[] magic) {
         int k = Math.min(b.length, magic.length);
         int same = 0;
