@@ -9,7 +9,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,6 +47,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Never draw a progress bar.")
     boolean noProgress;
 
+    @Option(names = "--each", description = "Verify each IMAGE on its own instead of as one stack (unrelated blobs, "
+            + "several configs): a summary line per IMAGE and a total; with --json, a JSON array of reports.")
+    boolean each;
+
     @picocli.CommandLine.Mixin
     ResultFileOption result = new ResultFileOption();
 
@@ -60,9 +66,13 @@ final class VerifyCommand implements Callable<Integer> {
         }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ProgressBar bar = !noProgress && err == System.err && stderrIsTerminal() ? new ProgressBar(err) : null;
+        ImageVerifier verifier = ImageVerifier.create(n, checkChain, bar).withDigests(sha256);
+        if (each) {
+            return each(verifier, bar, out);
+        }
         VerifyReport report;
         try {
-            report = ImageVerifier.create(n, checkChain, bar).withDigests(sha256).verify(images);
+            report = verifier.verify(images);
         } finally {
             if (bar != null) {
                 bar.finish();
@@ -81,6 +91,40 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         return report.ok() ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
+    }
+
+    /** {@code --each}: one report per IMAGE; exit 1 if any has an error. */
+    private int each(ImageVerifier verifier, ProgressBar bar, PrintWriter out) throws Exception {
+        List<VerifyReport> reports = new ArrayList<>();
+        try {
+            for (Path image : images) {
+                reports.add(verifier.verify(List.of(image)));
+            }
+        } finally {
+            if (bar != null) {
+                bar.finish();
+            }
+        }
+        long failed = reports.stream().filter(r -> !r.ok()).count();
+        if (json) {
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (VerifyReport r : reports) {
+                all.add(r.toJson());
+            }
+            Output.json(out, all);
+        } else {
+            for (int i = 0; i < reports.size(); i++) {
+                VerifyReport r = reports.get(i);
+                for (Finding f : r.findings()) {
+                    out.println(f.toLine());
+                }
+                out.println(images.get(i) + ": " + r.summary());
+            }
+            out.println(failed == 0 ? "OK: " + reports.size() + " image(s), all without errors"
+                    : "FAILED: " + failed + " of " + reports.size() + " image(s) have errors");
+            out.flush();
+        }
+        return failed == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
     }
 
     private static boolean stderrIsTerminal() {

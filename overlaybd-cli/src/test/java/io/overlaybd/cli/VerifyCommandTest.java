@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -192,5 +193,48 @@ class VerifyCommandTest {
         assertThat(Cli.fails(2, "verify", bad.toString()).err()).contains("bad.json", "malformed JSON");
         Cli.fails(2, "verify", "--threads", "0", fx("lsmt/layer1.lsmt"));
         Cli.fails(2, "verify");
+    }
+
+    @Test
+    void eachImageOnItsOwn() throws IOException {
+        List<String> zfiles = fixtures().stream().filter(f -> f.startsWith("zfile/") && f.endsWith(".zfile"))
+                .map(Cli::fx).toList();
+        assertThat(zfiles).hasSizeGreaterThan(5);
+        String[] args = new String[zfiles.size() + 2];
+        args[0] = "verify";
+        args[1] = "--each";
+        for (int i = 0; i < zfiles.size(); i++) {
+            args[i + 2] = zfiles.get(i);
+        }
+        Cli.Result r = Cli.ok(args);
+        List<String> lines = r.text().lines().toList();
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("OK: " + zfiles.size() + " image(s), all without errors");
+        for (String z : zfiles) {
+            assertThat(lines).anySatisfy(l -> assertThat(l).startsWith(z + ": OK: 1 layer(s), 0 error(s)"));
+        }
+        // as one stack the same files are an error: plain ZFiles are not LSMT layers
+        assertThat(Cli.run(withoutEach(args)).code()).isEqualTo(1);
+
+        Path bad = Cli.copy("zfile/input.lz4.4k.crc.zfile", tmp);
+        flip(bad, 600);
+        Cli.Result f = Cli.run("verify", "--each", zfiles.get(0), bad.toString());
+        assertThat(f.code()).isEqualTo(1);
+        assertThat(f.text().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("FAILED: 1 of 2 image(s) have errors");
+        assertThat(f.text()).contains(bad + ": FAILED: 1 layer(s), 1 error(s)");
+
+        Cli.Result j = Cli.run("verify", "--each", "--json", zfiles.get(0), bad.toString());
+        assertThat(j.code()).isEqualTo(1);
+        JsonNode arr = MAPPER.readTree(j.out());
+        assertThat(arr.isArray()).isTrue();
+        assertThat(arr.size()).isEqualTo(2);
+        for (JsonNode report : arr) {
+            assertThat(schema.validate(report)).as(report.toString()).isEmpty();
+        }
+        assertThat(arr.get(0).get("ok").asBoolean()).isTrue();
+        assertThat(arr.get(1).get("ok").asBoolean()).isFalse();
+    }
+
+    private static String[] withoutEach(String[] args) {
+        return Stream.of(args).filter(a -> !a.equals("--each")).toArray(String[]::new);
     }
 }
