@@ -18,7 +18,7 @@ final class TarBuilder {
 
     enum Magic { USTAR, GNU, V7 }
 
-    /** Appends a header block. {@code sizeField} < 0 writes a GNU base-256 number of {@code -sizeField}. */
+    /** Appends a header block. A negative {@code sizeField} writes a GNU base-256 number of {@code -sizeField}. */
     TarBuilder header(String name, char type, long sizeField, Magic magic) {
         byte[] h = new byte[512];
         put(h, 0, name);

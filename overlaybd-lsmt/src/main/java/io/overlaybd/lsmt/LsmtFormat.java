@@ -88,7 +88,7 @@ public final class LsmtFormat {
     public static final long INVALID_OFFSET = (1L << 50) - 1;
     /** Largest segment length in sectors (§2.3). */
     public static final int MAX_LENGTH = 16383;
-    /** Largest moffset (§2.3: moffset < 2^55). */
+    /** Largest moffset (§2.3: {@code moffset < 2^55}). */
     public static final long MAX_MOFFSET = (1L << 55) - 1;
     /** End of the offset space that merges start from (§4: {@code [0, 2^50)}). */
     public static final long OFFSET_SPACE_END = 1L << 50;

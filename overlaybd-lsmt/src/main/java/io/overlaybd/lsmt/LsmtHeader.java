@@ -74,7 +74,6 @@ public final class LsmtHeader {
         return b;
     }
 
-    /** @return whether {@code block[off..off+24)} holds both LSMT magics. */
     /** @return a copy of the 24 magic bytes that start every LSMT header and trailer (FORMAT.md §2.1). */
     public static byte[] magic() {
         byte[] m = new byte[8 + LsmtFormat.MAGIC1.length];
@@ -83,6 +82,7 @@ public final class LsmtHeader {
         return m;
     }
 
+    /** @return whether {@code block[off..off+24)} holds both LSMT magics. */
     public static boolean hasMagic(byte[] block, int off) {
         if (block.length - off < 24) {
             return false;

@@ -33,12 +33,6 @@ public final class ZFileHeader {
         this.nonZeroTail = nz;
     }
 
-    /**
-     * Decodes a block. Never fails on content: check {@link #magicOk()}, the flags and the fields.
-     *
-     * @param block512 exactly 512 bytes (copied)
-     * @throws IllegalArgumentException if the array is not 512 bytes long
-     */
     /** @return a copy of the 24 magic bytes that start every ZFile header and trailer (FORMAT.md §1.2). */
     public static byte[] magic() {
         byte[] m = Arrays.copyOf(MAGIC0, MAGIC0.length + MAGIC1.length);
@@ -46,6 +40,12 @@ public final class ZFileHeader {
         return m;
     }
 
+    /**
+     * Decodes a block. Never fails on content: check {@link #magicOk()}, the flags and the fields.
+     *
+     * @param block512 exactly 512 bytes (copied)
+     * @throws IllegalArgumentException if the array is not 512 bytes long
+     */
     public static ZFileHeader decode(byte[] block512) {
         Objects.requireNonNull(block512);
         if (block512.length != HEADER_SIZE) {
