@@ -332,7 +332,7 @@ public final class ImageVerifier {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            throw new IOException(e.getCause().toString(), e.getCause());
+            throw new IOException("verification failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -624,17 +624,7 @@ public final class ImageVerifier {
             }));
         }
         for (Future<List<Finding>> f : parts) {
-            try {
-                out.addAll(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("verification interrupted", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
-                }
-                throw new IOException("block check failed: " + e.getCause(), e.getCause());
-            }
+            out.addAll(join(f));
         }
         return out;
     }
