@@ -22,6 +22,9 @@ final class ResultFileOption {
             + "tools do.")
     boolean writeResult;
 
+    /** What a command that exits non-zero without an exception reports as the failure (null: the exit code). */
+    String failure;
+
     /** A command's work on its images. */
     @FunctionalInterface
     interface Work {
@@ -31,7 +34,8 @@ final class ResultFileOption {
 
     /**
      * Runs {@code work} and, with {@code --write-result} and a single config.json among {@code images}, records
-     * its outcome: {@code success} for exit code 0, else {@code failed:} and the error (or the exit code). A config
+     * its outcome: {@code success} for exit code 0, else {@code failed:} and the error (or {@link #failure}, or the
+     * exit code). A config
      * that cannot be read names no result file, so its error is only thrown.
      */
     int around(List<Path> images, Work work) throws Exception {
@@ -51,7 +55,7 @@ final class ResultFileOption {
             }
             throw e;
         }
-        cfg.writeResult(code == Main.EXIT_OK ? null : "exit code " + code);
+        cfg.writeResult(code == Main.EXIT_OK ? null : failure != null ? failure : "exit code " + code);
         return code;
     }
 

@@ -1,8 +1,6 @@
 package io.overlaybd.cli;
 
 import io.overlaybd.image.Finding;
-import io.overlaybd.image.Image;
-import io.overlaybd.image.ImageConfig;
 import io.overlaybd.image.ImageVerifier;
 import io.overlaybd.image.VerifyReport;
 import java.io.PrintStream;
@@ -59,6 +57,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return each ? work() : result.around(images, this::work);
+    }
+
+    private int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
         if (threads != null && threads < 1) {
@@ -78,10 +80,9 @@ final class VerifyCommand implements Callable<Integer> {
                 bar.finish();
             }
         }
-        if (result.writeResult && images.size() == 1 && Image.isJsonConfig(images.get(0))) {
+        if (!report.ok()) {
             List<Finding> errors = report.findings(Finding.Severity.ERROR);
-            ImageConfig.read(images.get(0)).writeResult(report.ok() ? null : errors.size() + " error(s), first: "
-                    + errors.get(0).toLine());
+            result.failure = errors.size() + " error(s), first: " + errors.get(0).toLine();
         }
         if (json) {
             out.println(report.toJsonText());

@@ -88,7 +88,7 @@ class ResultFileTest {
     @Test
     void outputThatCannotBeWrittenIsAFailureButAReaderGoingAwayIsNot() throws IOException {
         Path cfg = config(lower("lsmt/layer1.lsmt"), "");
-        for (String cmd : new String[] {"info", "extents"}) {
+        for (String cmd : new String[] {"info", "extents", "verify"}) {
             Files.deleteIfExists(tmp.resolve("result"));
             Cli.Result r = Cli.run(failing("No space left on device"), cmd, "--write-result", cfg.toString());
             assertThat(r.code()).as(cmd).isEqualTo(2);
