@@ -4,15 +4,9 @@ import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.image.Image;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code overlaybd cat}: the bytes of an image's device to stdout. */
 @Command(name = "cat", mixinStandardHelpOptions = true,
@@ -20,10 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "IMAGE is a config.json, or blob files lowest layer first: raw LSMT, ZFile or tar-wrapped, "
                         + "detected from their bytes. A single plain ZFile gives its decompressed content.",
                 "Output stops quietly (exit 0) when the reader goes away, as with '| head'."})
-final class CatCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class CatCommand extends ImageCommand {
     @Option(names = "--offset", converter = SizeConverter.class, paramLabel = "N",
             description = "Start at this byte (k/m/g suffixes allowed). Default 0.")
     long offset;
@@ -33,20 +24,10 @@ final class CatCommand implements Callable<Integer> {
     Long length;
 
     @Mixin
-    ResultFileOption result = new ResultFileOption();
-
-    @Mixin
     FileAccessOption access = new FileAccessOption();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
-    List<Path> images;
-
     @Override
-    public Integer call() throws Exception {
-        return result.around(images, this::work);
-    }
-
-    private int work() throws Exception {
+    int work() throws Exception {
         OutputStream out = Main.root(spec).stdout;
         try (Image image = Image.open(images, false, access.access())) {
             RandomAccessBlockDevice dev = image.device();

@@ -4,40 +4,22 @@ import io.overlaybd.image.Image;
 import io.overlaybd.lsmt.Extent;
 import io.overlaybd.lsmt.Extents;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code overlaybd extents}: which ranges of the device hold data, are zeroed, or are holes. */
 @Command(name = "extents", mixinStandardHelpOptions = true,
         description = "List the device's extents: data, zeroed (discarded) and holes, like SEEK_DATA/SEEK_HOLE.")
-final class ExtentsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class ExtentsCommand extends ImageCommand {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
-    @picocli.CommandLine.Mixin
-    ResultFileOption result = new ResultFileOption();
-
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
-    List<Path> images;
-
     @Override
-    public Integer call() throws Exception {
-        return result.around(images, this::work);
-    }
-
-    private int work() throws Exception {
+    int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (Image image = Image.open(images)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())

@@ -6,19 +6,16 @@ import io.overlaybd.lsmt.CommitOptions;
 import io.overlaybd.lsmt.LayerStack;
 import io.overlaybd.zfile.ZFileWriter;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code overlaybd merge}: fold a stack of layers into one sealed layer, as {@code overlaybd-merge} does. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = {"Merge the read-only layers of an image into one sealed layer OUT (as overlaybd-merge): "
                 + "a ZFile (lz4, 4k blocks, CRC) unless --raw.",
                 "OUT is written to a temporary file and renamed into place when complete."})
-final class MergeCommand implements Callable<Integer> {
+final class MergeCommand extends ImageCommand {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
     Path out;
 
@@ -35,20 +32,10 @@ final class MergeCommand implements Callable<Integer> {
     int threads;
 
     @picocli.CommandLine.Mixin
-    ResultFileOption result = new ResultFileOption();
-
-    @picocli.CommandLine.Mixin
     FileAccessOption access = new FileAccessOption();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
-    List<Path> images;
-
     @Override
-    public Integer call() throws Exception {
-        return result.around(images, this::work);
-    }
-
-    private int work() throws Exception {
+    int work() throws Exception {
         try (Image image = Image.open(images, false, access.access())) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));

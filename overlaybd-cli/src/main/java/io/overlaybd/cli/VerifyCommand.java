@@ -10,12 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code overlaybd verify}: check an image end to end and report every problem. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -24,10 +20,7 @@ import picocli.CommandLine.Spec;
                 + "sizes and (with --check-chain) the parent-uuid chain.",
                 "Prints one line per finding and a summary; --json prints the report (schema: "
                         + "verify-report.schema.json). Exit 0 clean, 1 problems found, 2 could not run."})
-final class VerifyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class VerifyCommand extends ImageCommand {
     @Option(names = "--json", description = "Print the JSON report.")
     boolean json;
 
@@ -49,18 +42,13 @@ final class VerifyCommand implements Callable<Integer> {
             + "several configs): a summary line per IMAGE and a total; with --json, a JSON array of reports.")
     boolean each;
 
-    @picocli.CommandLine.Mixin
-    ResultFileOption result = new ResultFileOption();
-
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
-    List<Path> images;
-
     @Override
     public Integer call() throws Exception {
         return each ? work() : result.around(images, this::work);
     }
 
-    private int work() throws Exception {
+    @Override
+    int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
         if (threads != null && threads < 1) {
