@@ -20,11 +20,13 @@ abstract class ImageCommand implements Callable<Integer> {
     @Mixin
     ResultFileOption result = new ResultFileOption();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "config.json or layer files, lowest first.")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "A config.json (alone), or layer blob files "
+            + "lowest first: raw LSMT, ZFile or tar-wrapped, detected from their bytes.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
+        io.overlaybd.image.Image.requireNoConfig(images);
         return result.around(images, this::work);
     }
 

@@ -106,7 +106,8 @@ public final class Main implements Runnable {
             return EXIT_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            stderr.println("overlaybd: " + describe(ex));
+            // one format: "overlaybd COMMAND: FILE@OFFSET: message"
+            stderr.println(c.getCommandSpec().qualifiedName() + ": " + describe(ex));
             if (verbose) {
                 ex.printStackTrace(stderr);
             }
@@ -131,20 +132,26 @@ public final class Main implements Runnable {
         return false;
     }
 
-    /** One line for a failure: format errors already name file, structure and offset. */
+    /**
+     * One line for a failure, {@code FILE@OFFSET: message} where a file and an offset are known: format errors
+     * name the resource, the byte offset and the structure; file-system errors the file.
+     */
     static String describe(Throwable ex) {
         Throwable e = ex instanceof UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
-        if (e instanceof FormatException) {
-            return e.getMessage();
+        if (e instanceof FormatException f) {
+            return f.resource() + (f.offset() >= 0 ? "@" + f.offset() : "") + ": " + formatDetail(f);
         }
-        if (e instanceof NoSuchFileException) {
-            return "no such file: " + e.getMessage();
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": no such file";
         }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied: " + e.getMessage();
+        if (e instanceof AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
         }
-        if (e instanceof FileAlreadyExistsException) {
-            return "file already exists: " + e.getMessage();
+        if (e instanceof FileAlreadyExistsException x) {
+            return x.getFile() + ": " + (x.getReason() != null ? x.getReason() : "already exists");
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null) {
+            return fs.getFile() + ": " + (fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName());
         }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) {
@@ -156,10 +163,20 @@ public final class Main implements Runnable {
         return msg.replace('\n', ' ');
     }
 
+    /** @return a format error's "structure: detail", without the "at offset N in resource" the prefix carries. */
+    static String formatDetail(FormatException f) {
+        String m = f.getMessage() == null ? "" : f.getMessage().replace('\n', ' ');
+        String suffix = (f.offset() >= 0 ? " at offset " + f.offset() : "") + " in " + f.resource();
+        if (m.endsWith(suffix)) {
+            m = m.substring(0, m.length() - suffix.length());
+        }
+        return m;
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of cat, info, zfile, "
-                + "layer, merge, export, extents, verify");
+                + "layer, merge, export, extents, verify (see 'overlaybd help COMMAND')");
     }
 
     private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {

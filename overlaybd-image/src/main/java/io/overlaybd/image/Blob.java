@@ -67,6 +67,18 @@ public final class Blob implements AutoCloseable {
     }
 
     /**
+     * Opens and detects a blob as {@link #open(Path, FileAccess)}; with {@code acceptRaw}, a file that is no OverlayBD
+     * blob (no tar, ZFile or LSMT magic at its start) opens as {@link Kind#RAW} plain bytes instead of failing with
+     * {@value #NOT_OVERLAYBD}. Plain files are read as raw devices only when a caller asks for it.
+     */
+    public static Blob open(Path path, FileAccess access, boolean acceptRaw) throws IOException {
+        return open(path, access, acceptRaw ? Mode.DETECT_OR_RAW : Mode.DETECT);
+    }
+
+    /** The message of the error for a file that is no OverlayBD blob. */
+    public static final String NOT_OVERLAYBD = "not an OverlayBD layer: no ZFile, LSMT or tar magic";
+
+    /**
      * Opens a blob down to its ZFile, if it is one (optionally tar-wrapped), without looking at the decompressed
      * content: unlike {@link #open(Path)}, a corrupt first block does not prevent opening, so every block can be
      * checked ({@code overlaybd zfile check}). The kind is {@link Kind#ZFILE} even when the content is an LSMT layer.
@@ -88,7 +100,7 @@ public final class Blob implements AutoCloseable {
     }
 
     /** How far {@link #open(Path, FileAccess, Mode)} goes. */
-    private enum Mode { DETECT, ZFILE, ZFILE_FROM_TRAILER }
+    private enum Mode { DETECT, DETECT_OR_RAW, ZFILE, ZFILE_FROM_TRAILER }
 
     private static Blob open(Path path, FileAccess access, Mode mode) throws IOException {
         RandomAccessBlockDevice file = access.open(path);
@@ -109,7 +121,7 @@ public final class Blob implements AutoCloseable {
                 dev = zfile;
             }
             LsmtLayer layer = null;
-            if (mode != Mode.DETECT && zfile != null) {
+            if ((mode == Mode.ZFILE || mode == Mode.ZFILE_FROM_TRAILER) && zfile != null) {
                 return new Blob(path, file, member.orElse(null), zfile, dev, null);
             }
             if (LsmtLayer.isLsmt(dev)) {
@@ -129,6 +141,9 @@ public final class Blob implements AutoCloseable {
                 if (damage != null) {
                     throw damage;
                 }
+                if (mode != Mode.DETECT_OR_RAW) {
+                    throw notOverlayBd(file.description(), member.map(TarFormat.Member::payloadOffset).orElse(-1L));
+                }
             }
             return new Blob(path, file, member.orElse(null), zfile, dev, layer);
         } catch (IOException | RuntimeException e) {
@@ -146,6 +161,16 @@ public final class Blob implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * @param payloadOffset where a tar member's payload starts, or -1 when the file is not tar-wrapped
+     * @return the error for a file that is no OverlayBD blob
+     */
+    static FormatException notOverlayBd(String file, long payloadOffset) {
+        return payloadOffset < 0 ? new FormatException(file, "blob", 0, NOT_OVERLAYBD)
+                : new FormatException(file, "blob", payloadOffset, "not an OverlayBD layer: the tar member's payload"
+                        + " has no ZFile or LSMT magic");
     }
 
     /** @return the description of a tar payload: names the file and where the payload starts in it. */

@@ -73,15 +73,36 @@ public final class ImageVerifier {
     private static final int ZFILE_FLAG_DIGEST = 0x10;
 
     private final int threads;
-    private final boolean checkChain;
+    private final Chain chain;
     private final Progress progress;
     private final boolean alwaysDigest;
 
-    private ImageVerifier(int threads, boolean checkChain, Progress progress, boolean alwaysDigest) {
+    /** Whether the parent-uuid chain is checked. */
+    public enum Chain {
+        /** Never. */
+        OFF,
+        /**
+         * When two or more layers are stacked and every one has a uuid: each layer's parent must be the uuid of the
+         * layer below, and no layer may appear twice. A note says whether it was checked, and why not.
+         */
+        AUTO,
+        /** Always: as {@link #AUTO}, and the bottom layer must name no parent (its parent is not in the image). */
+        ON
+    }
+
+    private ImageVerifier(int threads, Chain chain, Progress progress, boolean alwaysDigest) {
         this.threads = threads;
-        this.checkChain = checkChain;
+        this.chain = chain;
         this.progress = progress;
         this.alwaysDigest = alwaysDigest;
+    }
+
+    /**
+     * @return a verifier like this one checking the chain as {@code mode} says ({@link #create} with
+     *         {@code checkChain} gives {@link Chain#ON} or {@link Chain#OFF})
+     */
+    public ImageVerifier withChain(Chain mode) {
+        return new ImageVerifier(threads, java.util.Objects.requireNonNull(mode, "mode"), progress, alwaysDigest);
     }
 
     /**
@@ -93,7 +114,7 @@ public final class ImageVerifier {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new ImageVerifier(threads, checkChain, progress, false);
+        return new ImageVerifier(threads, checkChain ? Chain.ON : Chain.OFF, progress, false);
     }
 
     /**
@@ -103,7 +124,7 @@ public final class ImageVerifier {
      * @return a verifier like this one with that choice
      */
     public ImageVerifier withDigests(boolean always) {
-        return new ImageVerifier(threads, checkChain, progress, always);
+        return new ImageVerifier(threads, chain, progress, always);
     }
 
     /**
@@ -257,7 +278,7 @@ public final class ImageVerifier {
             }
             image.put("inputs", in);
             image.put("config", cfg != null ? cfg.source().toString() : null);
-            image.put("chainChecked", checkChain);
+            image.put("chainChecked", chain == Chain.ON);
             if (cfg != null && cfg.upper().isPresent()) {
                 verifyUpper(cfg.upper().get(), layers, findings, facts, open);
             }
@@ -385,14 +406,10 @@ public final class ImageVerifier {
                 open.add(zfile);
                 return verifyLsmt(file, zfile, 0, true, base, info, findings, open);
             }
-            if (content.size() < MIN_BLOB_SIZE) {
-                findings.add(error("blob.too-small", file, null, base, (content == dev ? "the file" : "the tar "
-                        + "payload") + " holds " + content.size() + " bytes: too small for a ZFile (at least "
-                        + MIN_BLOB_SIZE + ") or an LSMT layer (at least 8192)"));
-                return null;
-            }
-            info.put("kind", "raw");
-            return new LayerFacts(file, null, -1, null, null, -1, null);
+            // one answer for a file that is no OverlayBD blob, whatever its size (as Blob.open gives)
+            FormatException not = Blob.notOverlayBd(file, content == dev ? -1 : base);
+            findings.add(error("blob.not-overlaybd", file, "blob", not.offset(), detail(not)));
+            return null;
         }
         return verifyLsmt(file, zfile != null ? zfile : content, zfile != null ? 0 : base, zfile != null, base,
                 info, findings, open);
@@ -721,22 +738,77 @@ public final class ImageVerifier {
                 findings.add(error("image.merge", null, "merged index", -1, e.getMessage()));
             }
         }
-        if (checkChain) {
-            for (int i = 1; i < facts.size(); i++) {
-                LayerFacts below = facts.get(i - 1);
-                LayerFacts f = facts.get(i);
-                if (below == null || f == null || f.virtualSize() < 0 || below.virtualSize() < 0) {
-                    continue;
+        chain(facts, findings, image);
+    }
+
+    /** The parent-uuid chain, as {@link #chain} says. */
+    private void chain(List<LayerFacts> facts, List<Finding> findings, Map<String, Object> image) {
+        if (chain == Chain.OFF) {
+            return;
+        }
+        boolean complete = true;
+        int noUuid = -1;
+        for (int i = 0; i < facts.size(); i++) {
+            LayerFacts f = facts.get(i);
+            if (f == null || f.virtualSize() < 0) {
+                complete = false;
+            } else if (f.uuid() == null && noUuid < 0) {
+                noUuid = i;
+            }
+        }
+        if (!complete) {
+            return; // unreadable layers or non-layers are reported already; their links cannot be told
+        }
+        if (chain == Chain.AUTO) {
+            if (facts.size() < 2 || noUuid >= 0) {
+                findings.add(new Finding(Finding.Severity.NOTE, "image.chain.unchecked", null, null, -1,
+                        "parent-uuid chain not checked: " + (facts.size() < 2 ? "a single layer (--check-chain "
+                                + "requires it to be a base layer)" : "layer " + noUuid + " (" + facts.get(noUuid)
+                                .file() + ") has no uuid")));
+                return;
+            }
+            findings.add(new Finding(Finding.Severity.NOTE, "image.chain.checked", null, null, -1,
+                    "parent-uuid chain checked: every layer has a uuid (--no-check-chain skips it)"));
+        }
+        image.put("chainChecked", true);
+        Map<UUID, Integer> byUuid = new java.util.HashMap<>();
+        for (int i = 0; i < facts.size(); i++) {
+            LayerFacts f = facts.get(i);
+            if (f.uuid() != null) {
+                Integer first = byUuid.putIfAbsent(f.uuid(), i);
+                if (first != null) {
+                    findings.add(error("image.chain.duplicate", f.file(), null, -1, "layer " + i + " has the uuid "
+                            + text(f.uuid()) + " of layer " + first + " (" + facts.get(first).file() + "): the same"
+                            + " layer given twice?"));
                 }
-                if (f.parent() == null) {
-                    findings.add(new Finding(Finding.Severity.WARNING, "image.chain.no-parent", f.file(),
-                            f.parentWhere(), f.parentAt(), "layer " + i + " names no parent; the layer below has "
-                            + "uuid " + text(below.uuid())));
-                } else if (!f.parent().equals(below.uuid())) {
-                    findings.add(error("image.chain", f.file(), f.parentWhere(), f.parentAt(), "layer " + i
-                            + " names parent " + text(f.parent()) + " but the layer below (" + below.file()
-                            + ") has uuid " + text(below.uuid())));
-                }
+            }
+        }
+        if (chain == Chain.ON && !facts.isEmpty() && facts.get(0).parent() != null) {
+            LayerFacts f = facts.get(0);
+            Integer above = byUuid.get(f.parent());
+            findings.add(error("image.chain.missing-parent", f.file(), f.parentWhere(), f.parentAt(),
+                    "the bottom layer names parent " + text(f.parent()) + (above != null ? ", which is layer "
+                            + above + " above it: the layers are out of order (give them lowest first)"
+                            : ", which is not in the image: give every layer from the base up")));
+        }
+        for (int i = 1; i < facts.size(); i++) {
+            LayerFacts below = facts.get(i - 1);
+            LayerFacts f = facts.get(i);
+            if (f.parent() != null && f.parent().equals(below.uuid())) {
+                continue;
+            }
+            Integer named = f.parent() == null ? null : byUuid.get(f.parent());
+            String hint = named != null && named > i ? ": the layers are out of order (give them lowest first)"
+                    : named != null ? ": layer " + named + " is its parent, so the layers between do not belong"
+                    : "";
+            if (f.parent() == null) {
+                findings.add(error("image.chain.no-parent", f.file(), f.parentWhere(), f.parentAt(), "layer " + i
+                        + " names no parent, but it is stacked on layer " + (i - 1) + " (" + below.file()
+                        + ", uuid " + text(below.uuid()) + ")"));
+            } else {
+                findings.add(error("image.chain", f.file(), f.parentWhere(), f.parentAt(), "layer " + i
+                        + " names parent " + text(f.parent()) + " but the layer below (" + below.file()
+                        + ") has uuid " + text(below.uuid()) + hint));
             }
         }
     }
