@@ -33,7 +33,12 @@ import picocli.CommandLine.ScopeType;
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
         subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
                 MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
-                CommandLine.HelpCommand.class},
+                HelpCommand.class},
+        footerHeading = "%nSizes and offsets:%n",
+        footer = {"  bytes, or a binary suffix k, m, g, t (any case; also KB/KiB, MB/MiB, GB/GiB, TB/TiB): 4k = 4KiB = "
+                + "4096.", "", "Errors are one line: overlaybd COMMAND: FILE@OFFSET: message (--verbose adds the stack "
+                + "trace).", "", "Examples:", "  overlaybd layer import -z disk.img layer1.zfile",
+                "  overlaybd verify layer1.zfile layer2.tar", "  overlaybd help layer commit"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success; the input is clean", "1:problems were found (zfile check, verify)",
                 "2:the command could not run: unreadable input, bad arguments"})
@@ -142,7 +147,7 @@ public final class Main implements Runnable {
             return f.resource() + (f.offset() >= 0 ? "@" + f.offset() : "") + ": " + formatDetail(f);
         }
         if (e instanceof NoSuchFileException n) {
-            return n.getFile() + ": no such file";
+            return n.getFile() + ": " + (n.getReason() != null ? n.getReason() : "no such file");
         }
         if (e instanceof AccessDeniedException a) {
             return a.getFile() + ": permission denied";

@@ -213,7 +213,9 @@ final class ZFileCommand implements Runnable {
             description = {"Check every block of a ZFile: its CRC (when stored), that it decompresses, and its "
                     + "decompressed length. A damaged header is reported, and the blocks are still checked through "
                     + "the trailer.",
-                    "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."})
+                    "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."},
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd zfile check layer1.zfile",
+                    "  overlaybd zfile check --max-errors 0 layer2.tar"})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -16,7 +16,7 @@ class HelpAndUsageTest {
     static Stream<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
         walk(new CommandLine(new Main()), new ArrayList<>(), out);
-        assertThat(out).hasSize(16); // root, 8 commands, zfile x3, layer x4
+        assertThat(out).hasSize(17); // root, 8 commands, zfile x3, layer x5
         return out.stream();
     }
 
@@ -79,7 +79,7 @@ class HelpAndUsageTest {
         assertThat(r.err()).contains("\tat picocli.");
         r = Cli.run("cat", "--verbose", "/no/such/file");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).startsWith("overlaybd: no such file: /no/such/file").contains("NoSuchFileException",
+        assertThat(r.err()).startsWith("overlaybd cat: /no/such/file: no such file").contains("NoSuchFileException",
                 "\tat ");
     }
 }
