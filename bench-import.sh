@@ -16,8 +16,8 @@ trap 'rm -rf "$work"' EXIT
 size=$((1 << 30))
 truncate -s $size "$work/disk1.img"
 head -c $((64 << 20)) /dev/urandom | dd of="$work/disk1.img" bs=1M seek=16 conv=notrunc status=none
-yes 'line of text for a compressible part of the disk image 0123456789' | head -c $((64 << 20)) \
-  | dd of="$work/disk1.img" bs=1M seek=512 conv=notrunc status=none
+awk 'BEGIN { for (i = 0; i < 1048576; i++) printf "line %08d of text for a compressible part of the disk\n", i }' \
+  | dd of="$work/disk1.img" bs=1M seek=512 conv=notrunc status=none iflag=fullblock
 cp --sparse=always "$work/disk1.img" "$work/disk2.img"
 for i in $(seq 0 999); do
   off=$(( (i * 7919 % 65536) * 4096 % (size - 4096) ))

@@ -26,7 +26,7 @@ expect() { # expect CODE COMMAND...: run, show the first lines, check the exit c
 step "fresh clone"
 run git clone -q "$src" "$work/overlaybd-java"
 cd "$work/overlaybd-java"
-run java -version 2>&1 | sed -n 1p
+echo "\$ java -version"; java -version 2>&1 | sed -n 1p
 expect 127 mvn -v
 
 step "build with the Maven wrapper (downloads Maven on first use)"
@@ -40,7 +40,8 @@ step "two disk images: 64 MiB, 8 MiB of data; the second has 100 blocks changed 
 head -c $((4 << 20)) /dev/urandom > d.part
 truncate -s 64m disk1.img
 dd if=d.part of=disk1.img bs=1M seek=1 conv=notrunc status=none
-yes 'a line of text in the base image' | head -c $((4 << 20)) | dd of=disk1.img bs=1M seek=40 conv=notrunc status=none
+awk 'BEGIN { for (i = 0; i < 131072; i++) printf "line %07d of text in the base image\n", i }' \
+  | dd of=disk1.img bs=1M seek=40 conv=notrunc status=none iflag=fullblock
 cp disk1.img disk2.img
 for i in $(seq 1 100); do
   printf 'change %d' "$i" | dd of=disk2.img bs=1 seek=$(( (i * 613 % 16384) * 4096 )) conv=notrunc status=none

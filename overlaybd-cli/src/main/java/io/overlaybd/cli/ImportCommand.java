@@ -110,6 +110,9 @@ final class ImportCommand implements Callable<Integer> {
         } finally {
             Progress.finish(bar);
         }
+        if (writer != null) {
+            ZFileCommand.warnOversizedBlocks(out, Main.root(spec).stderr);
+        }
         PrintWriter pw = spec.commandLine().getOut();
         pw.println("imported " + disk + " -> " + out + " (" + r.fileBytes() + " bytes), uuid "
                 + LayerCommand.text(r.uuid()) + ", parent " + LayerCommand.text(r.parentUuid()));

@@ -342,6 +342,9 @@ final class LayerCommand implements Runnable {
                     Progress.finish(bar);
                 }
             }
+            if (writer != null) {
+                ZFileCommand.warnOversizedBlocks(out, Main.root(spec).stderr);
+            }
             PrintWriter pw = spec.commandLine().getOut();
             pw.println("committed " + data.getFileName() + " -> " + out + " (" + Files.size(out) + " bytes), uuid "
                     + text(options.uuid()) + ", parent " + text(options.parentUuid()));

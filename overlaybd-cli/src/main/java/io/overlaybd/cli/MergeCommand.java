@@ -90,6 +90,9 @@ final class MergeCommand extends ImageCommand {
                 Progress.finish(bar);
             }
         }
+        if (!raw) {
+            ZFileCommand.warnOversizedBlocks(out, Main.root(spec).stderr);
+        }
         PrintWriter pw = spec.commandLine().getOut();
         pw.println("merged " + images.size() + " input(s) -> " + out + " (" + Files.size(out) + " bytes), uuid "
                 + LayerCommand.text(u) + ", parent " + LayerCommand.text(parent));
