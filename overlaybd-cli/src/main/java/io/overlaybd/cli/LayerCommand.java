@@ -120,7 +120,8 @@ final class LayerCommand implements Runnable {
                 description = "Virtual size of the device: a multiple of 512 (k/m/g/t suffixes).")
         long size;
 
-        @Option(names = "--uuid", paramLabel = "U", description = "The layer's uuid. Default: a random one.")
+        @Option(names = "--uuid", paramLabel = "U", description = "The layer's uuid; 0 for none. Default: a random "
+                + "one.")
         String uuid;
 
         @Option(names = {"-p", "--parent-uuid"}, paramLabel = "U", description = "The uuid of the layer below. "
@@ -149,7 +150,8 @@ final class LayerCommand implements Runnable {
                     throw new java.nio.file.FileAlreadyExistsException(p.toString());
                 }
             }
-            CreateOptions o = CreateOptions.ofSize(size).withUuid(u != null ? u : UUID.randomUUID())
+            // --uuid 0 (or all zeros) asks for none; no --uuid for a random one
+            CreateOptions o = CreateOptions.ofSize(size).withUuid(uuid != null ? u : UUID.randomUUID())
                     .withParentUuid(parent);
             if (tag != null) {
                 o = o.withUserTag(tag);

@@ -202,6 +202,9 @@ class RealUseTest {
                 "--lower", p("l1.zfile")).text();
         assertThat(out2).contains("parent " + U1).containsPattern("changed \\d+ bytes");
         assertThat(Cli.ok("cat", p("l1.zfile"), p("l2.tar")).out()).isEqualTo(d2);
+        // --lower before DISK OUT: its list ends at --
+        Cli.ok("layer", "import", "--lower", p("l1.zfile"), "--", p("disk2.img"), p("l2b.lsmt"));
+        assertThat(Cli.ok("cat", p("l1.zfile"), p("l2b.lsmt")).out()).isEqualTo(d2);
         assertThat(Cli.ok("verify", "--check-chain", p("l1.zfile"), p("l2.tar")).text()).contains("OK");
         // --base: the raw image instead of its layer, same layer content
         String out3 = Cli.ok("layer", "import", "--base", p("disk1.img"), "-p", U1, p("disk2.img"), p("l2.lsmt"))
@@ -286,7 +289,9 @@ class RealUseTest {
         Cli.ok("layer", "create", "--size", "1m", p("a.data"), p("a.index"));
         Cli.Result r = Cli.fails(2, "layer", "write", "--offset", "0", p("a.data"), p("a.index"), tmp.toString());
         assertThat(r.err()).startsWith("overlaybd layer write: FILE " + tmp + " is a directory");
-        byte[] z = Files.readAllBytes(Path.of(Cli.fx("zfile/small.lz4.4k.crc.tar.zfile")));
+        Files.write(tmp.resolve("plain.bin"), new byte[100_000]);
+        Cli.ok("zfile", "compress", "--tar", p("plain.bin"), p("z.tar"));
+        byte[] z = Files.readAllBytes(tmp.resolve("z.tar"));
         Path cut = Files.write(tmp.resolve("cut.zfile"), java.util.Arrays.copyOf(z, 600));
         r = Cli.fails(2, "cat", cut.toString());
         assertThat(r.err()).matches("overlaybd cat: .*cut\\.zfile.*@\\d+: .*\\R");

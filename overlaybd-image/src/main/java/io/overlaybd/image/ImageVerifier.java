@@ -760,6 +760,9 @@ public final class ImageVerifier {
             return; // unreadable layers or non-layers are reported already; their links cannot be told
         }
         if (chain == Chain.AUTO) {
+            if (facts.size() == 1 && facts.get(0).parent() == null) {
+                return; // a base layer alone: nothing to link
+            }
             if (facts.size() < 2 || noUuid >= 0) {
                 findings.add(new Finding(Finding.Severity.NOTE, "image.chain.unchecked", null, null, -1,
                         "parent-uuid chain not checked: " + (facts.size() < 2 ? "a single layer (--check-chain "
