@@ -3,6 +3,7 @@ package io.overlaybd.zfile;
 import static io.overlaybd.zfile.ZFileFormat.*;
 
 import com.github.luben.zstd.ZstdException;
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.ChecksumMismatchException;
 import io.overlaybd.core.Crc32c;
 import io.overlaybd.core.FormatException;
@@ -38,14 +39,13 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <p><b>Thread-safety:</b> safe for concurrent reads from any number of threads (the jump table is immutable and
  * all scratch state is thread-confined), provided the source device is, as every device of this SDK is.
  */
-public final class ZFileDevice implements RandomAccessBlockDevice {
+public final class ZFileDevice extends AbstractBlockDevice {
     private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
     private static final AtomicLong IDS = new AtomicLong();
 
     private final RandomAccessBlockDevice source;
     private final boolean ownsSource;
     private final Options options;
-    private final String description;
     private final ZFileHeader header;
     private final ZFileHeader trailer;
     private final ZFileHeader effective;
@@ -60,14 +60,13 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
     private final JumpTable table;
     private final int maxStored;
     private final long id = IDS.incrementAndGet();
-    private volatile boolean closed;
 
     private ZFileDevice(RandomAccessBlockDevice source, boolean ownsSource, Options options, ZFileHeader header,
                         ZFileHeader trailer, ZFileHeader effective, JumpTable table, int maxStored) {
+        super("zfile(" + source.description() + ")");
         this.source = source;
         this.ownsSource = ownsSource;
         this.options = options;
-        this.description = "zfile(" + source.description() + ")";
         this.header = header;
         this.trailer = trailer;
         this.effective = effective;
@@ -372,15 +371,6 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         return size;
     }
 
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
 
     // ---------------------------------------------------------------------------------------------- reading
 
@@ -391,32 +381,13 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
      * @throws FormatException           if a block does not decompress to exactly its length after the re-reads
      */
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         readRange(position, dst, dstOffset, n, ReadScratch.get());
         return n;
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        if (dst.hasArray()) {
-            int n = read(position, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-            if (n > 0) {
-                dst.position(dst.position() + n);
-            }
-            return n;
-        }
-        RandomAccessBlockDevice.checkPosition(position);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
         ReadScratch s = ReadScratch.get();
         byte[] bounce = s.bounce(Math.min(n, ReadScratch.SPAN_LIMIT));
         for (int done = 0; done < n; ) {
@@ -528,7 +499,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
             int expected = LittleEndian.getInt(src, srcOffset + compressed);
             int actual = Crc32c.crcSalt(src, srcOffset, compressed);
             if (expected != actual) {
-                throw new ChecksumMismatchException(description, "zfile block", table.offset(i), i,
+                throw new ChecksumMismatchException(description(), "zfile block", table.offset(i), i,
                         expected & 0xFFFFFFFFL, actual & 0xFFFFFFFFL);
             }
         }
@@ -541,12 +512,12 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                 got = s.zstd().decompressByteArray(out, outOffset, want, src, srcOffset, compressed);
             }
         } catch (LZ4Exception | ZstdException | IndexOutOfBoundsException e) {
-            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " (" + compressed
+            throw new FormatException(description(), "zfile block", table.offset(i), "block " + i + " (" + compressed
                     + " bytes of " + algorithm + ") does not decompress to " + want + " bytes: " + e.getMessage(),
                     e);
         }
         if (got != want) {
-            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " decompressed to "
+            throw new FormatException(description(), "zfile block", table.offset(i), "block " + i + " decompressed to "
                     + got + " bytes, expected " + want);
         }
     }
@@ -629,20 +600,11 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         return Math.min(size, (long) (i + 1) << blockShift);
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
-    /** Closes the device, and the source if this device owns it. A second call is harmless. */
+    /** Closes the source if this device owns it. */
     @Override
-    public void close() throws IOException {
-        if (!closed) {
-            closed = true;
-            if (ownsSource) {
-                source.close();
-            }
+    protected void closeResources() throws IOException {
+        if (ownsSource) {
+            source.close();
         }
     }
 
