@@ -113,8 +113,8 @@ public final class LsmtLayer extends AbstractBlockDevice {
         FormatException.check(indexSize * LsmtFormat.MAPPING_SIZE <= trailerOff - indexOffset, res, TRAILER,
                 trailerOff + LsmtFormat.OFF_INDEX_SIZE, "index of " + indexSize + " entries at " + indexOffset
                         + " runs past the trailer at " + trailerOff);
-        FormatException.check(trailer.virtualSize() >= 0, res, TRAILER, trailerOff + LsmtFormat.OFF_VIRTUAL_SIZE,
-                "virtual_size " + Long.toUnsignedString(trailer.virtualSize()) + " is too large");
+        LsmtFormat.checkVirtualSize(header.virtualSize(), res, HEADER, 0);
+        LsmtFormat.checkVirtualSize(trailer.virtualSize(), res, TRAILER, trailerOff);
         SegmentIndex index = readSealedIndex(blob, indexOffset, (int) indexSize);
         return new LsmtLayer(blob, ownsBlob, header, trailer, index);
     }
@@ -144,8 +144,8 @@ public final class LsmtLayer extends AbstractBlockDevice {
                 FormatException.check(off >= prevEnd, res, INDEX, at, "entry " + entry + " ("
                         + SegmentMapping.of(lo, hi) + ") starts before the end " + prevEnd
                         + " of the previous entry: index unsorted or overlapping");
-                FormatException.check(len <= LsmtFormat.MAX_LENGTH, res, INDEX, at, "entry " + entry
-                        + " has length " + len + " > " + LsmtFormat.MAX_LENGTH);
+                FormatException.check(LsmtFormat.isValidRange(off, len), res, INDEX, at, "entry " + entry
+                        + ": " + LsmtFormat.rangeProblem(off, len));
                 long moff = SegmentMapping.moffsetOf(hi);
                 boolean zeroed = SegmentMapping.zeroedOf(hi);
                 if (zeroed) {

@@ -181,9 +181,8 @@ public final class WritableLayer extends AbstractBlockDevice {
                         + " header/data/sealed = 1/0/0 (0x1)", ih.flags()));
         FormatException.check(ih.indexOffset() == LsmtFormat.RW_INDEX_LOG_START, ires, INDEX_HEADER,
                 LsmtFormat.OFF_INDEX_OFFSET, "index_offset " + ih.indexOffset() + ", expected 4096");
-        FormatException.check(ih.virtualSize() >= 0 && ih.virtualSize() < (1L << 59), ires, INDEX_HEADER,
-                LsmtFormat.OFF_VIRTUAL_SIZE, "virtual_size " + Long.toUnsignedString(ih.virtualSize())
-                        + " is too large");
+        LsmtFormat.checkVirtualSize(dh.virtualSize(), dres, DATA_HEADER, 0);
+        LsmtFormat.checkVirtualSize(ih.virtualSize(), ires, INDEX_HEADER, 0);
         long n = (indexSize - LsmtFormat.HEADER_SIZE) / LsmtFormat.MAPPING_SIZE;
         FormatException.check(n <= LsmtFormat.MAX_RW_INDEX_ENTRIES, ires, LOG, LsmtFormat.HEADER_SIZE,
                 "log of " + n + " entries exceeds the limit of " + LsmtFormat.MAX_RW_INDEX_ENTRIES);
@@ -208,8 +207,8 @@ public final class WritableLayer extends AbstractBlockDevice {
                 long moff = hi & MOFF;
                 boolean z = (hi & ZBIT) != 0;
                 long mend = z ? moff : moff + len;
-                FormatException.check(len <= LsmtFormat.MAX_LENGTH, ires, LOG, pos, "entry "
-                        + (done + j) + " has length " + len + " > " + LsmtFormat.MAX_LENGTH);
+                FormatException.check(LsmtFormat.isValidRange(off, len), ires, LOG, pos, "entry "
+                        + (done + j) + ": " + LsmtFormat.rangeProblem(off, len));
                 FormatException.check(moff >= LsmtFormat.DATA_START_SECTOR && mend <= dataSectors, ires, LOG, pos,
                         "entry " + (done + j) + " (" + SegmentMapping.of(lo, hi) + ") maps outside the data file's "
                                 + dataSectors + " sectors (" + data + ")");
@@ -371,9 +370,7 @@ public final class WritableLayer extends AbstractBlockDevice {
      * @throws IllegalArgumentException if the size is negative
      */
     public void setVirtualSize(long size) throws IOException {
-        if (size < 0 || size >= (1L << 59)) {
-            throw new IllegalArgumentException("virtual size " + size);
-        }
+        LsmtFormat.requireVirtualSize(size);
         checkWritable();
         lock.writeLock().lock();
         try {
