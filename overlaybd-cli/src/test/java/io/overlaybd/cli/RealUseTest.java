@@ -295,6 +295,19 @@ class RealUseTest {
         Path cut = Files.write(tmp.resolve("cut.zfile"), java.util.Arrays.copyOf(z, 600));
         r = Cli.fails(2, "cat", cut.toString());
         assertThat(r.err()).matches("overlaybd cat: .*cut\\.zfile.*@\\d+: .*\\R");
+        // a truncated ZFile says so, rather than naming a field that points past the end
+        byte[] noise = new byte[300_000];
+        new Random(5).nextBytes(noise);
+        Files.write(tmp.resolve("noise"), noise);
+        Cli.ok("zfile", "compress", "--overwrite-header", p("noise"), p("o.zfile"));
+        Files.write(tmp.resolve("o.cut"), java.util.Arrays.copyOf(Files.readAllBytes(tmp.resolve("o.zfile")), 20_000));
+        r = Cli.fails(2, "cat", p("o.cut"));
+        assertThat(r.err()).startsWith("overlaybd cat: zfile(" + p("o.cut") + ")@20000: zfile: truncated (20000 bytes,"
+                + " expected at least ");
+        Cli.ok("zfile", "compress", p("noise"), p("p.zfile"));
+        Files.write(tmp.resolve("p.cut"), java.util.Arrays.copyOf(Files.readAllBytes(tmp.resolve("p.zfile")), 20_000));
+        r = Cli.fails(2, "cat", p("p.cut"));
+        assertThat(r.err()).contains("no trailer at the end of the 20000-byte file", "truncated, or not finished");
     }
 
     @Test

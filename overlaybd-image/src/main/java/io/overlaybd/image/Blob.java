@@ -117,7 +117,11 @@ public final class Blob implements AutoCloseable {
                 zfile = ZFileDevice.openFromTrailer(dev, ZFileDevice.Options.defaults(), false);
                 dev = zfile;
             } else if (ZFileDevice.isZFile(dev)) {
-                zfile = ZFileDevice.open(dev, false);
+                try {
+                    zfile = ZFileDevice.open(dev, false);
+                } catch (FormatException e) {
+                    throw truncation(dev, e);
+                }
                 dev = zfile;
             }
             LsmtLayer layer = null;
@@ -171,6 +175,34 @@ public final class Blob implements AutoCloseable {
         return payloadOffset < 0 ? new FormatException(file, "blob", 0, NOT_OVERLAYBD)
                 : new FormatException(file, "blob", payloadOffset, "not an OverlayBD layer: the tar member's payload"
                         + " has no ZFile or LSMT magic");
+    }
+
+    /**
+     * @return {@code e} said as what it most likely is when the ZFile is shorter than its header says (an
+     *         overwritten header naming an index beyond the end) or its trailer is missing: a truncated file
+     */
+    static FormatException truncation(RandomAccessBlockDevice dev, FormatException e) {
+        try {
+            long size = dev.size();
+            byte[] b = new byte[512];
+            if (size < b.length) {
+                return e;
+            }
+            dev.readFully(0, b, 0, b.length);
+            io.overlaybd.zfile.ZFileHeader h = io.overlaybd.zfile.ZFileHeader.decode(b);
+            if (h.magicOk() && h.isHeaderOverwrite() && h.indexOffset() >= size) {
+                return new FormatException(e.resource(), "zfile", size, "truncated (" + size + " bytes, expected at "
+                        + "least " + (h.indexOffset() + 1) + ": the header places the index at " + h.indexOffset()
+                        + ")", e);
+            }
+            if (e.structure().equals("zfile trailer") && e.offset() == size - b.length) {
+                return new FormatException(e.resource(), e.structure(), e.offset(), "no trailer at the end of the "
+                        + size + "-byte file (" + ImageVerifier.detail(e) + "): truncated, or not finished", e);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the original error stands
+        }
+        return e;
     }
 
     /** @return the description of a tar payload: names the file and where the payload starts in it. */
