@@ -91,7 +91,9 @@ class LayerImportProperties {
             Path diskFile = Files.write(dir.resolve("disk.img"), d);
             Path out = dir.resolve("layer");
             UUID parent = UUID.randomUUID();
-            LayerImport.Options o = options(rnd, threads);
+            java.util.List<long[]> calls = new java.util.ArrayList<>();
+            LayerImport.Options o = options(rnd, threads).withProgress((done, total) -> calls.add(new long[] {done,
+                    total}));
             LayerImport.Result r;
             List<Path> stack;
             if (mode == 0) {
@@ -117,6 +119,12 @@ class LayerImportProperties {
                 assertThat(Arrays.equals(readAll(image.device()), d)).as("stacked layers == disk").isTrue();
                 assertThat(image.blobs().get(image.blobs().size() - 1).layer().orElseThrow().uuid())
                         .isEqualTo(r.uuid());
+            }
+            // progress: once per 1 MiB chunk, in order, from the calling thread, ending at the disk's size
+            assertThat(calls).hasSize((size + LayerImport.CHUNK - 1) / LayerImport.CHUNK);
+            for (int i = 0; i < calls.size(); i++) {
+                assertThat(calls.get(i)[1]).isEqualTo(size);
+                assertThat(calls.get(i)[0]).isEqualTo(Math.min(size, (long) (i + 1) * LayerImport.CHUNK));
             }
             long changed = changed(d, base);
             assertThat(r.changedBytes()).isEqualTo(changed);
