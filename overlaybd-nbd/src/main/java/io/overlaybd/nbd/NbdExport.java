@@ -125,6 +125,11 @@ public final class NbdExport {
         return new NbdExport(name, layer.description(), layer, w, layer::index);
     }
 
+    /** An export over any writer (tests: a writer that checks alignment and is slow enough to race). */
+    static NbdExport custom(String name, RandomAccessBlockDevice device, Writer writer) {
+        return new NbdExport(name, device.description(), device, writer, null);
+    }
+
     private static Allocation allocationOf(RandomAccessBlockDevice device) {
         if (device instanceof LsmtLayer) {
             SegmentIndex index = ((LsmtLayer) device).index();

@@ -234,7 +234,10 @@ public final class NbdServer implements AutoCloseable {
         return address;
     }
 
-    /** @return the NBD URI of an export, e.g. {@code nbd+unix:///name?socket=/run/x.sock} or {@code nbd://127.0.0.1:10809/name}. */
+    /**
+     * @return the NBD URI of an export, e.g. {@code nbd+unix:///name?socket=/run/x.sock} or
+     *         {@code nbd://127.0.0.1:10809/name}
+     */
     public String uri(String exportName) {
         if (socketFile != null) {
             return "nbd+unix:///" + exportName + "?socket=" + socketFile;

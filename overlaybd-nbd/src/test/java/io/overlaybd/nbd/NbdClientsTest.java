@@ -54,7 +54,8 @@ class NbdClientsTest {
         cases.add(new Object[] {Served.wholeHash("stack3"), new String[] {"lsmt/merged.lz4.zfile"}});
         cases.add(new Object[] {Served.wholeHash("stack1"), new String[] {"lsmt/layer1.lz4.zfile"}});
         cases.add(new Object[] {Served.wholeHash("stack1"), new String[] {"lsmt/layer1.lsmt"}});
-        cases.add(new Object[] {Served.wholeHash("stack2"), new String[] {"lsmt/layer1.lsmt", "lsmt/layer2.zstd16k.zfile"}});
+        cases.add(new Object[] {Served.wholeHash("stack2"),
+                new String[] {"lsmt/layer1.lsmt", "lsmt/layer2.zstd16k.zfile"}});
         cases.add(new Object[] {Served.wholeHash("layer2 alone"), new String[] {"lsmt/layer2.lsmt"}});
         cases.add(new Object[] {Served.wholeHash("layer3 alone"), new String[] {"lsmt/layer3.lz4.tar.zfile"}});
         cases.add(new Object[] {Served.wholeHash("edge1"), new String[] {"lsmt/edge1.lz4.zfile"}});
