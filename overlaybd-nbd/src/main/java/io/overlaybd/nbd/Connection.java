@@ -52,7 +52,7 @@ final class Connection {
     private boolean structured;
     private boolean noZeroes;
     private boolean askedBlockSize;
-    private String metaExport;
+    private NbdExport metaExport;
     private boolean metaAllocation;
     private NbdExport export;
     private RandomAccessBlockDevice device;
@@ -355,7 +355,7 @@ final class Connection {
         }
         optionReply(reply, option, REP_ACK, null);
         if (option == OPT_GO) {
-            if (metaExport != null && !metaExport.equals(n)) {
+            if (metaExport != e) {
                 metaAllocation = false; // the contexts were selected for another export
             }
             return true;
@@ -408,7 +408,8 @@ final class Connection {
             }
             match |= q.equals(BASE_ALLOCATION) || (!set && q.equals("base:"));
         }
-        if (server.find(n) == null) {
+        NbdExport e = server.find(n);
+        if (e == null) {
             optionReply(reply, option, REP_ERR_UNKNOWN, "no export named '" + n + "'");
             return;
         }
@@ -421,7 +422,7 @@ final class Connection {
         }
         if (set) {
             metaAllocation = match;
-            metaExport = n;
+            metaExport = e;
         }
         optionReply(reply, option, REP_ACK, null);
     }
