@@ -518,21 +518,24 @@ final class Connection {
             r.length = length;
             r.budget = bytes;
             if (payloadIn) {
-                if (length > MAX_PAYLOAD) {
-                    skip(length, scratch);
-                    position += length;
-                    error(r, EOVERFLOW, "write of " + length + " bytes is above the maximum payload "
-                            + MAX_PAYLOAD);
-                    replies.add(r);
-                    continue;
-                }
-                ByteBuffer b = ByteBuffer.wrap(r.data((int) length), 0, (int) length);
+                // the request holds a slot and budget: give them back if the payload never comes
                 try {
-                    readFully(b);
+                    if (length > MAX_PAYLOAD) {
+                        skip(length, scratch);
+                        position += length;
+                        error(r, EOVERFLOW, "write of " + length + " bytes is above the maximum payload "
+                                + MAX_PAYLOAD);
+                        replies.add(r);
+                        continue;
+                    }
+                    readFully(ByteBuffer.wrap(r.data((int) length), 0, (int) length));
                 } catch (EOFException e) {
                     release(r);
                     throw new ProtocolException("write payload cut short at byte " + position + " of the "
                             + "transmission phase");
+                } catch (IOException | RuntimeException | Error e) {
+                    release(r);
+                    throw e;
                 }
                 position += length;
             }

@@ -223,6 +223,22 @@ class NbdProtocolTest {
         }
     }
 
+    /** Found by NbdGarbageProperties: the connection hung when the client went away inside an oversized write. */
+    @Test
+    void clientGoneInsideAnOversizedWriteClosesTheConnection() throws Exception {
+        try (RawClient c = client()) {
+            c.go("mem", false, false);
+            c.request(CMD_WRITE, 0, 1, 0, 0xf2fde604L, new byte[100]);
+            c.ch.shutdownOutput();
+            assertThat(c.closedByServer()).isTrue();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.connectionCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(server.connectionCount()).isZero();
+    }
+
     @Test
     void manyRequestsInFlightAreAnsweredByCookie() throws Exception {
         try (RawClient c = client()) {
