@@ -223,6 +223,59 @@ class NbdProtocolTest {
         }
     }
 
+    /** close() while writes are in flight: every write that was answered is in the layer when close returns. */
+    @Test
+    void closeAnswersWhatIsInFlightThenStops() throws Exception {
+        Path data = tmp.resolve("g.data");
+        Path index = tmp.resolve("g.index");
+        List<Long> answered = new ArrayList<>();
+        try (WritableLayer w = WritableLayer.create(data, index, CreateOptions.ofSize(1 << 20))) {
+            NbdServer s = NbdServer.builder().export(NbdExport.writable("w", w)).unixSocket(tmp.resolve("g.sock"))
+                    .workers(2).start();
+            try (RawClient c = new RawClient(s.address()).greet()) {
+                c.go("w", false, false);
+                for (int i = 0; i < 100; i++) {
+                    byte[] b = new byte[4096];
+                    Arrays.fill(b, (byte) (i + 1));
+                    c.request(CMD_WRITE, 0, i, i * 4096L, 4096, b);
+                }
+                RawClient.Reply first = c.reply(0);
+                assertThat(first.error()).isZero();
+                answered.add(first.cookie());
+                java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture
+                        .runAsync(() -> {
+                            try {
+                                s.close();
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                while (true) {
+                    RawClient.Reply r;
+                    try {
+                        r = c.reply(0);
+                    } catch (java.io.EOFException e) {
+                        break;
+                    }
+                    assertThat(r.error()).isZero();
+                    answered.add(r.cookie());
+                }
+                closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertThat(answered).isNotEmpty().doesNotHaveDuplicates();
+        try (WritableLayer w = WritableLayer.openReadOnly(data, index)) {
+            byte[] b = new byte[4096];
+            for (long i : answered) {
+                w.readFully(i * 4096, b, 0, b.length);
+                byte want = (byte) (i + 1);
+                for (byte x : b) {
+                    assertThat(x).as("block %d", i).isEqualTo(want);
+                }
+            }
+        }
+    }
+
     /** Found by NbdGarbageProperties: the connection hung when the client went away inside an oversized write. */
     @Test
     void clientGoneInsideAnOversizedWriteClosesTheConnection() throws Exception {
