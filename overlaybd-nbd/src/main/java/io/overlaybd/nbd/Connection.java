@@ -11,9 +11,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +38,10 @@ final class Connection {
     private final long acceptedNanos = System.nanoTime();
     private final Semaphore slots;
     private final Semaphore budget = new Semaphore(NbdServer.BUDGET_BYTES);
-    private final LinkedBlockingQueue<Request> replies = new LinkedBlockingQueue<>();
-    private final ConcurrentLinkedQueue<Request> pool = new ConcurrentLinkedQueue<>();
+    // array-backed: at most maxInFlight requests exist per connection (each holds a slot), so neither fills up and
+    // handing a request on allocates nothing
+    private final ArrayBlockingQueue<Request> replies;
+    private final ArrayBlockingQueue<Request> pool;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Thread reader;
     private final Thread writer;
@@ -70,6 +71,8 @@ final class Connection {
         }
         this.name = "nbd connection " + id + " (" + (peer.isEmpty() ? "unix" : peer) + ")";
         this.slots = new Semaphore(server.maxInFlight());
+        this.replies = new ArrayBlockingQueue<>(server.maxInFlight() + 1);
+        this.pool = new ArrayBlockingQueue<>(server.maxInFlight());
         this.reader = NbdServer.daemon(this::readLoop, name + " reader");
         this.writer = NbdServer.daemon(this::writeLoop, name + " writer");
     }
@@ -587,7 +590,7 @@ final class Connection {
         int b = r.budget;
         r.budget = 0;
         r.recycle();
-        pool.add(r);
+        pool.offer(r);
         budget.release(b);
         slots.release();
     }

@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -92,7 +92,9 @@ public final class NbdServer implements AutoCloseable {
         this.writeTimeoutNanos = b.writeTimeout.toNanos();
         this.log = b.log;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(b.workers, b.workers, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // every queued task holds a slot of its connection: the queue cannot overflow (and allocates nothing)
+        this.workers = new ThreadPoolExecutor(b.workers, b.workers, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(b.maxConnections * b.maxInFlight + 1),
                 r -> daemon(r, "nbd-worker-" + n.incrementAndGet()));
         ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "nbd-watchdog"));
         w.setRemoveOnCancelPolicy(true);
