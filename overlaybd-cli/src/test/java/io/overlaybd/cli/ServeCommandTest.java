@@ -119,6 +119,40 @@ class ServeCommandTest {
         }
     }
 
+    /** SIGTERM stops a serve process gracefully: exit 143, the socket file removed, the writes in the layer. */
+    @Test
+    void sigtermStopsGracefully() throws Exception {
+        require("qemu-io", "qemu-utils");
+        Path data = tmp.resolve("t.data");
+        Path index = tmp.resolve("t.index");
+        assertThat(Cli.run("layer", "create", "--size", "64m", data.toString(), index.toString()).code()).isZero();
+        Path sock = tmp.resolve("t.sock");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "serve", "--socket", sock.toString(), "--upper", data.toString(),
+                index.toString(), InteropFixtures.path("lsmt/layer1.lsmt").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            String uri = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertThat(uri).isEqualTo("nbd+unix:///?socket=" + sock);
+            exec("qemu-io", "-f", "raw", "-c", "write -P 0x5a 4096 1048576", uri);
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(143);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(Files.exists(sock)).as("socket file removed").isFalse();
+        try (io.overlaybd.lsmt.WritableLayer w = io.overlaybd.lsmt.WritableLayer.openReadOnly(data, index)) {
+            byte[] got = new byte[1 << 20];
+            w.readFully(4096, got, 0, got.length);
+            byte[] want = new byte[got.length];
+            Arrays.fill(want, (byte) 0x5a);
+            assertThat(Arrays.mismatch(got, want)).isEqualTo(-1);
+        }
+    }
+
     @Test
     void tcpListenOnAFreePortPrintsItsUri() throws Exception {
         require("nbdinfo", "libnbd-bin");
