@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -326,6 +327,14 @@ public final class NbdServer implements AutoCloseable {
                         + " connections open"));
                 closeQuietly(ch);
                 continue;
+            }
+            if (socketFile == null) {
+                try {
+                    // replies are small and many: do not let Nagle's algorithm hold them back
+                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                } catch (IOException e) {
+                    log("cannot set TCP_NODELAY: " + e.getMessage());
+                }
             }
             Connection c = new Connection(this, ch, connectionIds.incrementAndGet());
             connections.add(c);
