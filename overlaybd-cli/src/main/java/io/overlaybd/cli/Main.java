@@ -32,7 +32,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
         subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
-                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
+                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class, ServeCommand.class,
                 HelpCommand.class},
         footerHeading = "%nSizes and offsets:%n",
         footer = {"  bytes, or a binary suffix k, m, g, t (any case; also KB/KiB, MB/MiB, GB/GiB, TB/TiB): 4k = 4KiB = "

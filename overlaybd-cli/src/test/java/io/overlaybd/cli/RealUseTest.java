@@ -247,7 +247,8 @@ class RealUseTest {
             }
             for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
                 if (o.defaultValue() != null && !o.usageHelp() && !o.versionHelp() && !"false".equals(o.defaultValue())) {
-                    assertThat(String.join(" ", o.description())).as(name + " " + o.longestName()).contains("Default");
+                    assertThat(String.join(" ", o.description())).as(name + " " + o.longestName())
+                            .containsIgnoringCase("default");
                 }
             }
             if (c.getSubcommands().isEmpty() && !name.endsWith("help")) {

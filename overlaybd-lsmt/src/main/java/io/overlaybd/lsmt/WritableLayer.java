@@ -368,7 +368,9 @@ public final class WritableLayer extends AbstractBlockDevice {
 
     /**
      * Commits this layer into a sealed layer written sequentially to {@code out} (FORMAT.md §5), byte-identical to
-     * {@code overlaybd-commit}: virtual size from the data file's header, UUID from the options (else null), parent
+     * {@code overlaybd-commit}: virtual size the layer reads as (the index file's header; the reference takes the data
+     * file's, which is the same value in every pair it writes, but a pair whose headers disagree would commit into
+     * a layer of another size than its source), UUID from the options (else null), parent
      * from the options (else this layer's parent), user tag from the options. Blocks writers while it runs;
      * {@code out} is neither flushed nor closed.
      *
@@ -382,7 +384,7 @@ public final class WritableLayer extends AbstractBlockDevice {
             ensureOpen();
             LsmtHeader dh = dataHeader;
             UUID parent = options.parentUuid() != null ? options.parentUuid() : dh.parentUuid();
-            return SealedLayerWriter.write(out, dh.virtualSize(), options.uuid(), parent, options.userTag(),
+            return SealedLayerWriter.write(out, virtualSize(), options.uuid(), parent, options.userTag(),
                     map.snapshot(), dataByTag, false);
         } finally {
             lock.readLock().unlock();
@@ -429,8 +431,8 @@ public final class WritableLayer extends AbstractBlockDevice {
     /**
      * Seals the layer in place (FORMAT.md §3, {@code overlaybd-commit --seal}): appends the sorted map at the data
      * file's end, padded to 512 bytes with zero entries not counted in index_size, then a trailer (0x6) with the
-     * data header's fields, forces the data file and closes this layer. The data file can then be opened with
-     * {@link LsmtLayer#open}.
+     * data header's fields and the layer's virtual size, forces the data file and closes this layer. The data file
+     * can then be opened with {@link LsmtLayer#open}.
      */
     public void sealInPlace() throws IOException {
         checkWritable();
@@ -447,7 +449,7 @@ public final class WritableLayer extends AbstractBlockDevice {
             long indexOffset = dataEnd;
             writeFully(data, ByteBuffer.wrap(raw), indexOffset);
             LsmtHeader trailer = dataHeader.toBuilder().flags(LsmtFormat.FLAGS_SEALED_TRAILER)
-                    .indexOffset(indexOffset).indexSize(n).build();
+                    .indexOffset(indexOffset).indexSize(n).virtualSize(virtualSize()).build();
             writeFully(data, ByteBuffer.wrap(trailer.encode()), indexOffset + bytes);
             dataEnd = indexOffset + bytes + LsmtFormat.HEADER_SIZE;
             data.force(false);
