@@ -197,7 +197,7 @@ public final class Blob implements AutoCloseable {
             }
             if (e.structure().equals("zfile trailer") && e.offset() == size - b.length) {
                 return new FormatException(e.resource(), e.structure(), e.offset(), "no trailer at the end of the "
-                        + size + "-byte file (" + ImageVerifier.detail(e) + "): truncated, or not finished", e);
+                        + size + "-byte file (" + Finding.detail(e) + "): truncated, or not finished", e);
             }
         } catch (IOException | RuntimeException ignored) {
             // the original error stands
