@@ -548,7 +548,8 @@ public final class RegistryClient {
             }
             return;
         }
-        String scope = ch.param("scope") != null ? ch.param("scope") : call.scope();
+        // ask for what the operation needs (a push needs pull,push even when the first 401 came from a HEAD)
+        String scope = call.scope() != null ? call.scope() : ch.param("scope");
         fetchToken(ch, scope, deadlineNanos, call.scope());
     }
 
