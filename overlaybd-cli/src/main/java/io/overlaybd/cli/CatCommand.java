@@ -29,7 +29,7 @@ final class CatCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images, false, access.access())) {
+        try (Image image = openImage(access.access())) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {

@@ -22,7 +22,7 @@ final class ExportCommand extends ImageCommand {
 
     @Override
     int work() throws Exception {
-        try (Image image = Image.open(images, false, access.access())) {
+        try (Image image = openImage(access.access())) {
             RawImageExport.export(image.device(), out, sparse);
         }
         return Main.EXIT_OK;

@@ -21,7 +21,7 @@ final class ExtentsCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
                     : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
             if (json) {

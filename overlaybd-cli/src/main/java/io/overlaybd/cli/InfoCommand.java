@@ -18,7 +18,7 @@ final class InfoCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL)) {
             if (json) {
                 Output.json(out, ImageInfo.toJson(image));
             } else {

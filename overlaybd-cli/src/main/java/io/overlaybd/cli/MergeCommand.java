@@ -36,7 +36,7 @@ final class MergeCommand extends ImageCommand {
 
     @Override
     int work() throws Exception {
-        try (Image image = Image.open(images, false, access.access())) {
+        try (Image image = openImage(access.access())) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));
             if (image.upper().isPresent()) {

@@ -44,7 +44,7 @@ final class VerifyCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
-        return each ? work() : result.around(images, this::work);
+        return each || remoteReference() != null ? work() : result.around(images, this::work);
     }
 
     @Override
@@ -58,11 +58,15 @@ final class VerifyCommand extends ImageCommand {
         ProgressBar bar = !noProgress && err == System.err && stderrIsTerminal() ? new ProgressBar(err) : null;
         ImageVerifier verifier = ImageVerifier.create(n, checkChain, bar).withDigests(sha256);
         if (each) {
+            if (remoteReference() != null) {
+                throw new IllegalArgumentException("--each takes files, not a docker:// reference");
+            }
             return each(verifier, bar, out);
         }
         VerifyReport report;
         try {
-            report = verifier.verify(images);
+            report = remoteReference() != null ? RemoteVerify.run(remoteReference(), registry, verifier, n, bar)
+                    : verifier.verify(images);
         } finally {
             if (bar != null) {
                 bar.finish();

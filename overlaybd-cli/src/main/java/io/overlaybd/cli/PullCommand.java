@@ -1,0 +1,61 @@
+package io.overlaybd.cli;
+
+import io.overlaybd.registry.ImagePuller;
+import io.overlaybd.registry.ImageReference;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code overlaybd pull}: an image from a registry into a folder, for offline use. */
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = {"Download an OverlayBD image from a registry into DIR: every layer blob (in parallel, "
+                + "resumable, each checked against its sha256) under DIR/blobs/sha256/, the manifest as "
+                + "DIR/manifest.json and DIR/config.json, on which every other command then works offline.",
+                "REF is docker://HOST[:PORT]/REPO[:TAG|@DIGEST]."})
+final class PullCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RegistryOption registry = new RegistryOption();
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Blobs downloaded at once. Default 4.")
+    int jobs = 4;
+
+    @Option(names = "--no-progress", description = "Never draw a progress bar.")
+    boolean noProgress;
+
+    @Parameters(index = "0", paramLabel = "REF", description = "docker:// image reference.")
+    String ref;
+
+    @Parameters(index = "1", paramLabel = "DIR", description = "Folder to download into (created).")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageReference r = ImageReference.parse(ref);
+        PrintStream err = Main.root(spec).stderr;
+        Progress bar = !noProgress && err == System.err && Progress.stderrIsTerminal() ? new Progress(err, "pulling")
+                : null;
+        ImagePuller.Result result;
+        try {
+            result = ImagePuller.create(registry.options(), jobs, bar == null ? null : bar::update).pull(r, dir);
+        } finally {
+            if (bar != null) {
+                bar.finish();
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("pulled " + r + " (" + result.manifest().digest() + "): " + result.blobs().size()
+                + " layer(s) into " + dir + "; use " + result.config());
+        out.flush();
+        return Main.EXIT_OK;
+    }
+}
