@@ -116,7 +116,7 @@ public final class BlobCache {
                 continue;
             }
             try (FileChannel use = FileChannel.open(dir.resolve(hex + ".use"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = tryLock(use, false)) {
+                    StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock lock = tryLock(use, false)) {
                 if (lock == null) {
                     continue; // open in some store: not ours to drop
                 }
@@ -183,7 +183,8 @@ public final class BlobCache {
             if (chunks > Integer.MAX_VALUE - HEADER) {
                 throw new IOException("blob " + digest + " is too large for the cache");
             }
-            this.use = FileChannel.open(dir.resolve(hex + ".use"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            this.use = FileChannel.open(dir.resolve(hex + ".use"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             FileLock ul;
             try {
                 ul = use.lock(0, Long.MAX_VALUE, true);
