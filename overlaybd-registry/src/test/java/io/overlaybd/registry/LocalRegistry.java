@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * folder; {@link #close()} stops it. Skips the calling test when the binary is absent, and fails instead when
  * {@code CI=true}.
  */
-final class LocalRegistry implements AutoCloseable {
+public final class LocalRegistry implements AutoCloseable {
     static final String BINARY = "docker-registry";
     final int port;
     final Path storage;
@@ -33,12 +33,12 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** @return true when running under CI, where a missing tool is a failure. */
-    static boolean ci() {
+    public static boolean ci() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     /** Skips (or, under CI, fails) when {@code program} is not on the PATH. */
-    static void requireTool(String program, String debianPackage) {
+    public static void requireTool(String program, String debianPackage) {
         boolean found = false;
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
@@ -64,7 +64,7 @@ final class LocalRegistry implements AutoCloseable {
      * @param extra YAML appended to the config at top level (auth, middleware, http.tls lines go in {@code http})
      * @param httpExtra YAML lines appended inside the {@code http:} section (indented by two spaces), or ""
      */
-    static LocalRegistry start(Path dir, String extra, String httpExtra) throws IOException, InterruptedException {
+    public static LocalRegistry start(Path dir, String extra, String httpExtra) throws IOException, InterruptedException {
         requireTool(BINARY, "docker-registry");
         int port = freePort();
         Path storage = Files.createDirectories(dir.resolve("storage"));
@@ -131,12 +131,12 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** @return {@code 127.0.0.1:PORT}. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
     /** @return {@code docker://127.0.0.1:PORT/REPO:TAG}. */
-    ImageReference ref(String repoAndTag) {
+    public ImageReference ref(String repoAndTag) {
         return ImageReference.parse("docker://" + host() + "/" + repoAndTag);
     }
 
