@@ -1,6 +1,6 @@
 package io.overlaybd.registry;
 
-import io.overlaybd.core.RandomAccessBlockDevice;
+import io.overlaybd.core.AbstractBlockDevice;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Thread-safe: reads are positional and may run concurrently from any number of threads. {@link #evict} drops
  * suspect chunks (the ZFile reader calls it through its re-read hook when a block fails its CRC).
  */
-public final class RemoteBlobDevice implements RandomAccessBlockDevice {
+public final class RemoteBlobDevice extends AbstractBlockDevice {
     private final RegistryClient client;
     private final String repository;
     private final String digest;
@@ -39,18 +39,17 @@ public final class RemoteBlobDevice implements RandomAccessBlockDevice {
     private final int shift;
     private final int maxRun;
     private final URI uri;
-    private final String description;
     private final ChunkStore store;
     private final AtomicReferenceArray<Slot> memory;
     private final Map<Long, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     private final AtomicLong bytesFetched = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
-    private volatile boolean closed;
 
     private record Slot(long chunk, byte[] data) {
     }
 
     private RemoteBlobDevice(RegistryClient client, String repository, String digest, long size, ChunkStore store) {
+        super(client.registry() + "/" + repository + "@" + digest);
         RegistryOptions o = client.options();
         this.client = client;
         this.repository = repository;
@@ -60,7 +59,6 @@ public final class RemoteBlobDevice implements RandomAccessBlockDevice {
         this.shift = Integer.numberOfTrailingZeros(chunkSize);
         this.maxRun = o.maxCoalescedChunks();
         this.uri = client.uri(repository, "blobs", digest);
-        this.description = client.registry() + "/" + repository + "@" + digest;
         this.store = store;
         this.memory = new AtomicReferenceArray<>(Math.max(1, o.memoryChunks()));
     }
@@ -109,25 +107,7 @@ public final class RemoteBlobDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        if (closed) {
-            throw new IllegalStateException("closed: " + description);
-        }
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         long end = position + n;
         long first = position >>> shift;
         long last = (end - 1) >>> shift;
@@ -204,13 +184,13 @@ public final class RemoteBlobDevice implements RandomAccessBlockDevice {
                         ? r.status() : -1, io);
                 throw copy;
             }
-            throw new IOException(description + ": fetching chunk " + chunk + " failed: " + c, c);
+            throw new IOException(description() + ": fetching chunk " + chunk + " failed: " + c, c);
         } catch (TimeoutException e) {
             throw new RegistryException("blob " + digest + " of " + client.registry() + "/" + repository + ", bytes "
                     + range(chunk, chunk) + ": no answer within the read timeout", -1, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException(description + ": interrupted", e);
+            throw new IOException(description() + ": interrupted", e);
         }
     }
 
@@ -337,11 +317,7 @@ public final class RemoteBlobDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void closeResources() throws IOException {
         for (int i = 0; i < memory.length(); i++) {
             memory.set(i, null);
         }
