@@ -121,6 +121,47 @@ class RegistryInteropTest {
     }
 
     @Test
+    void readingTheExt4SuperblockAndRootDirectoryFetchesASmallFraction() throws IOException {
+        ImageReference ref = registry.ref("interop/base:lazy");
+        ImagePusher.create(options()).push(files(List.of("base/ext4_64")), ref);
+        RegistryOptions small = options().toBuilder().chunkSize(64 << 10).build();
+        try (RemoteImage remote = RemoteImage.open(ref, small)) {
+            long blobSize = remote.devices().get(0).size();
+            long atOpen = remote.bytesFetched();
+            RandomAccessBlockDevice dev = remote.image().device();
+            // superblock -> group descriptor 0 -> inode table -> root inode (2) -> its first extent -> directory
+            byte[] sb = new byte[1024];
+            dev.readFully(1024, sb, 0, sb.length);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sb).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertThat(b.getShort(56) & 0xFFFF).isEqualTo(0xEF53);
+            long blockSize = 1024L << b.getInt(24);
+            int inodeSize = b.getShort(88) & 0xFFFF;
+            long gdtAt = blockSize == 1024 ? 2048 : blockSize;
+            byte[] gd = new byte[64];
+            dev.readFully(gdtAt, gd, 0, gd.length);
+            java.nio.ByteBuffer g = java.nio.ByteBuffer.wrap(gd).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long inodeTable = (g.getInt(8) & 0xFFFFFFFFL) | ((long) (g.getInt(40) & 0xFFFFFFFFL) << 32 & -1L);
+            if ((b.getInt(96) & 0x80) == 0) {
+                inodeTable = g.getInt(8) & 0xFFFFFFFFL; // no 64-bit feature: the high half is not there
+            }
+            byte[] inode = new byte[inodeSize];
+            dev.readFully(inodeTable * blockSize + inodeSize, inode, 0, inode.length); // inode 2 is the second
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(inode).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertThat(in.getShort(0) & 0xF000).as("root inode is a directory").isEqualTo(0x4000);
+            assertThat(in.getShort(40) & 0xFFFF).as("extent header magic").isEqualTo(0xF30A);
+            long dirBlock = (in.getInt(40 + 12 + 8) & 0xFFFFFFFFL) | ((long) (in.getShort(40 + 12 + 6) & 0xFFFF) << 32);
+            byte[] dir = new byte[(int) blockSize];
+            dev.readFully(dirBlock * blockSize, dir, 0, dir.length);
+            java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(dir).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertThat(d.getInt(0)).as("the first entry of / is inode 2, '.'").isEqualTo(2);
+            long fetched = remote.bytesFetched();
+            System.out.printf("[lazy ext4] blob %d bytes; fetched %d at open, %d after superblock + root directory "
+                    + "(%.1f%%), 64 KiB chunks%n", blobSize, atOpen, fetched, 100.0 * fetched / blobSize);
+            assertThat(fetched).isLessThan(blobSize / 4);
+        }
+    }
+
+    @Test
     void plainZFileAloneIsItsDecompressedContent() throws IOException {
         String section = "zfile/input.zstd.4k.crc.zfile";
         ImageReference ref = registry.ref("interop/zfile:zstd4k");
