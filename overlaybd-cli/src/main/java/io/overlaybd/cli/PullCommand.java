@@ -45,6 +45,7 @@ final class PullCommand implements Callable<Integer> {
         Progress bar = !noProgress && err == System.err && Progress.stderrIsTerminal() ? new Progress(err, "pulling")
                 : null;
         ImagePuller.Result result;
+        long t0 = System.nanoTime();
         try {
             result = ImagePuller.create(registry.options(), jobs, bar == null ? null : bar::update).pull(r, dir);
         } finally {
@@ -52,9 +53,15 @@ final class PullCommand implements Callable<Integer> {
                 bar.finish();
             }
         }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long bytes = 0;
+        for (ImagePuller.BlobResult b : result.blobs()) {
+            bytes += b.descriptor().size();
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("pulled " + r + " (" + result.manifest().digest() + "): " + result.blobs().size()
-                + " layer(s) into " + dir + "; use " + result.config());
+                + " layer(s), " + bytes + " bytes in " + String.format(java.util.Locale.ROOT, "%.2f s (%.1f MB/s)",
+                seconds, bytes / seconds / 1e6) + " into " + dir + "; use " + result.config());
         out.flush();
         return Main.EXIT_OK;
     }

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code DIR/blobs/sha256/HEX}. Immutable; {@link #pull} may run concurrently for different folders.
  */
 public final class ImagePuller {
-    private static final int PIECE = 4 << 20;
+    /** Bytes per ranged GET of a download: a multiple of every allowed chunk size. */
+    private static final int PIECE = 16 << 20;
 
     private final RegistryOptions options;
     private final int jobs;
@@ -198,10 +199,9 @@ public final class ImagePuller {
                 pos += n;
             }
             counter.add(have);
-            byte[] piece = new byte[PIECE];
             for (long pos = have; pos < d.size(); ) {
-                int n = (int) Math.min(PIECE, d.size() - pos);
-                dev.readFully(pos, piece, 0, n);
+                int n = (int) Math.min(PIECE - pos % PIECE, d.size() - pos);
+                byte[] piece = dev.fetchRange(pos, n);
                 md.update(piece, 0, n);
                 ByteBuffer w = ByteBuffer.wrap(piece, 0, n);
                 long at = pos;

@@ -441,6 +441,7 @@ public final class RegistryClient {
     private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         private final long limit;
         private final boolean truncate;
+        private static final long PREALLOCATE = 32 << 20;
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private byte[] buf = new byte[0];
         private int count;
@@ -449,6 +450,10 @@ public final class RegistryClient {
         BoundedBody(long limit, boolean truncate) {
             this.limit = Math.max(0, Math.min(limit, Integer.MAX_VALUE - 16));
             this.truncate = truncate;
+            if (!truncate && this.limit <= PREALLOCATE) {
+                // the expected length of a ranged answer: one buffer, no growing copies
+                buf = new byte[(int) this.limit];
+            }
         }
 
         @Override

@@ -231,6 +231,21 @@ public final class RemoteBlobDevice extends AbstractBlockDevice {
         }
     }
 
+    /**
+     * One validated ranged GET of {@code [position, position+length)} straight from the registry, past the memory
+     * and persistent caches (for whole-blob downloads); {@code position} must be a multiple of the chunk size and the
+     * range must end at a chunk boundary or at the end of the blob.
+     */
+    byte[] fetchRange(long position, long length) throws IOException {
+        if ((position & (chunkSize - 1)) != 0 || length <= 0 || position + length > size
+                || ((position + length) & (chunkSize - 1)) != 0 && position + length != size) {
+            throw new IllegalArgumentException("range " + position + "+" + length + " is not chunk-aligned in "
+                    + description());
+        }
+        ensureOpen();
+        return fetch(position >>> shift, (position + length - 1) >>> shift, client.deadline());
+    }
+
     /** One validated ranged GET of chunks {@code c0..c1}; retries answers that are wrong in a way that may pass. */
     private byte[] fetch(long c0, long c1, long deadline) throws IOException {
         long start = c0 << shift;
