@@ -32,7 +32,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
         subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
-                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
+                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class, ServeCommand.class,
                 PullCommand.class, PushCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success; the input is clean", "1:problems were found (zfile check, verify)",
@@ -159,7 +159,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of cat, info, zfile, "
-                + "layer, merge, export, extents, verify, pull, push");
+                + "layer, merge, export, extents, verify, serve, pull, push");
     }
 
     private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {

@@ -149,6 +149,31 @@ public abstract class AbstractBlockDevice implements RandomAccessBlockDevice {
     protected void closeResources() throws IOException {
     }
 
+    /** Opens a device from another one; see {@link #openOwning}. */
+    @FunctionalInterface
+    protected interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    /**
+     * Runs {@code opener}; if it fails and {@code owns} is true, closes {@code source} before rethrowing (a close
+     * failure is added as suppressed). For factories whose device takes ownership of the device it decorates.
+     */
+    protected static <T> T openOwning(AutoCloseable source, boolean owns, Opener<T> opener) throws IOException {
+        try {
+            return opener.open();
+        } catch (IOException | RuntimeException | Error e) {
+            if (owns) {
+                try {
+                    source.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
     /**
      * Closes each of {@code devices} that is not null, even if an earlier one fails, and rethrows the first failure
      * with the later ones suppressed; for {@link #closeResources()} of devices that own several others.

@@ -32,15 +32,18 @@ public final class LayerStack extends AbstractBlockDevice {
     private final SegmentIndex merged;
     private final RandomAccessBlockDevice[] byTag;
     private final long size;
+    /** The size of the read-only layers alone (FORMAT.md §4): what a merge of them holds. */
+    private final long lowerSize;
     private final boolean ownsLayers;
 
-    private LayerStack(List<LsmtLayer> layers, WritableLayer upper, SegmentIndex merged, long size,
+    private LayerStack(List<LsmtLayer> layers, WritableLayer upper, SegmentIndex merged, long size, long lowerSize,
                        boolean ownsLayers) {
         super(describe(layers, upper));
         this.layers = layers;
         this.upper = upper;
         this.merged = merged;
         this.size = size;
+        this.lowerSize = lowerSize;
         this.ownsLayers = ownsLayers;
         int n = layers.size();
         this.byTag = new RandomAccessBlockDevice[n];
@@ -127,7 +130,7 @@ public final class LayerStack extends AbstractBlockDevice {
             }
             size = upper.virtualSize() != 0 ? upper.virtualSize() : lowerSize;
         }
-        return new LayerStack(layers, upper, merged, size, options.ownsLayers());
+        return new LayerStack(layers, upper, merged, size, lowerSize, options.ownsLayers());
     }
 
     /** @return the read-only layers, lowest first (unmodifiable). */
@@ -197,7 +200,10 @@ public final class LayerStack extends AbstractBlockDevice {
     /**
      * Merges the read-only layers into one sealed layer written sequentially to {@code out}, as
      * {@code overlaybd-merge} does (FORMAT.md §5 "Merge"): the merged index compacted, data copied from each
-     * entry's layer, tags kept (top-first level). Header: virtual size of the top layer's header, UUID from the
+     * entry's layer, tags kept (top-first level). Header: the virtual size the read-only layers read as (the topmost
+     * trailer size above 0; the reference takes the top layer's header field, which is the same value in every
+     * layer it writes, but a layer whose header and trailer disagree would merge into a layer of another size than
+     * the stack), UUID from the
      * options (else null), parent from the options (else the bottom layer's parent), user tag from the options (else
      * empty). The upper layer, if any, is not included. {@code out} is neither flushed nor closed.
      *
@@ -207,9 +213,8 @@ public final class LayerStack extends AbstractBlockDevice {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        LsmtLayer top = layers.get(layers.size() - 1);
         UUID parent = options.parentUuid() != null ? options.parentUuid() : layers.get(0).header().parentUuid();
-        return SealedLayerWriter.write(out, top.header().virtualSize(), options.uuid(), parent, options.userTag(),
+        return SealedLayerWriter.write(out, lowerSize, options.uuid(), parent, options.userTag(),
                 merged, byTag, true);
     }
 

@@ -65,18 +65,7 @@ public final class LsmtLayer extends AbstractBlockDevice {
             throws IOException {
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(options, "options");
-        try {
-            return doOpen(blob, ownsBlob, options);
-        } catch (IOException | RuntimeException | Error e) {
-            if (ownsBlob) {
-                try {
-                    blob.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
-        }
+        return openOwning(blob, ownsBlob, () -> doOpen(blob, ownsBlob, options));
     }
 
     private static LsmtLayer doOpen(RandomAccessBlockDevice blob, boolean ownsBlob, LayerOptions options)

@@ -39,9 +39,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * discards and commits take the write lock and are serialized (a read sees each operation wholly or not at all).
  */
 public final class WritableLayer extends AbstractBlockDevice {
-    private static final String DATA_HEADER = "lsmt data header";
-    private static final String INDEX_HEADER = "lsmt index header";
-    private static final String LOG = "lsmt index log";
     private static final long MASK = SegmentMapping.OFFSET_MASK;
     private static final long MOFF = SegmentMapping.MOFFSET_MASK;
     private static final long ZBIT = SegmentMapping.ZEROED_BIT;
@@ -155,85 +152,9 @@ public final class WritableLayer extends AbstractBlockDevice {
 
     private static WritableLayer replay(Path data, Path index, FileChannel dc, FileChannel ic, boolean readOnly)
             throws IOException {
-        String dres = data.toString();
-        String ires = index.toString();
-        long dataSize = dc.size();
-        long indexSize = ic.size();
-        byte[] buf = new byte[LsmtFormat.HEADER_SIZE];
-        FormatException.check(dataSize >= LsmtFormat.HEADER_SIZE, dres, DATA_HEADER, 0,
-                "file of " + dataSize + " bytes is shorter than a header (4096)");
-        FormatException.check(indexSize >= LsmtFormat.HEADER_SIZE, ires, INDEX_HEADER, 0,
-                "file of " + indexSize + " bytes is shorter than a header (4096)");
-        readFully(dc, buf, 0);
-        FormatException.check(LsmtHeader.hasMagic(buf, 0), dres, DATA_HEADER, 0, "bad lsmt magic: got "
-                + LsmtLayer.hex(buf, 0, 24));
-        LsmtHeader dh = LsmtHeader.decode(buf);
-        FormatException.check(dh.isHeader() && dh.isDataFile(), dres, DATA_HEADER, LsmtFormat.OFF_FLAGS,
-                String.format("flags 0x%08x: expected a data file header (0x3)", dh.flags()));
-        FormatException.check(!dh.isSparseRw(), dres, DATA_HEADER, LsmtFormat.OFF_FLAGS,
-                String.format("flags 0x%08x: sparse RW layers (bit 4) are not supported", dh.flags()));
-        readFully(ic, buf, 0);
-        FormatException.check(LsmtHeader.hasMagic(buf, 0), ires, INDEX_HEADER, 0, "bad lsmt magic: got "
-                + LsmtLayer.hex(buf, 0, 24));
-        LsmtHeader ih = LsmtHeader.decode(buf);
-        FormatException.check(ih.isHeader() && !ih.isDataFile() && !ih.isSealed(), ires, INDEX_HEADER,
-                LsmtFormat.OFF_FLAGS, String.format("flags 0x%08x: expected an index file header, bits"
-                        + " header/data/sealed = 1/0/0 (0x1)", ih.flags()));
-        FormatException.check(ih.indexOffset() == LsmtFormat.RW_INDEX_LOG_START, ires, INDEX_HEADER,
-                LsmtFormat.OFF_INDEX_OFFSET, "index_offset " + ih.indexOffset() + ", expected 4096");
-        LsmtFormat.checkVirtualSize(dh.virtualSize(), dres, DATA_HEADER, 0);
-        LsmtFormat.checkVirtualSize(ih.virtualSize(), ires, INDEX_HEADER, 0);
-        long n = (indexSize - LsmtFormat.HEADER_SIZE) / LsmtFormat.MAPPING_SIZE;
-        FormatException.check(n <= LsmtFormat.MAX_RW_INDEX_ENTRIES, ires, LOG, LsmtFormat.HEADER_SIZE,
-                "log of " + n + " entries exceeds the limit of " + LsmtFormat.MAX_RW_INDEX_ENTRIES);
-        long dataSectors = dataSize >>> LsmtFormat.SECTOR_SHIFT;
-        MutableSegmentMap map = new MutableSegmentMap();
-        byte[] chunk = new byte[1 << 16];
-        ByteBuffer bb = ByteBuffer.wrap(chunk);
-        for (long done = 0; done < n; ) {
-            int k = (int) Math.min(n - done, chunk.length / LsmtFormat.MAPPING_SIZE);
-            long at = LsmtFormat.HEADER_SIZE + done * LsmtFormat.MAPPING_SIZE;
-            bb.clear().limit(k * LsmtFormat.MAPPING_SIZE);
-            readFully(ic, bb, at, ires);
-            for (int j = 0; j < k; j++) {
-                long lo = LittleEndian.getLong(chunk, j * LsmtFormat.MAPPING_SIZE);
-                long hi = LittleEndian.getLong(chunk, j * LsmtFormat.MAPPING_SIZE + 8);
-                long off = lo & MASK;
-                long len = lo >>> 50;
-                if (off == LsmtFormat.INVALID_OFFSET || len == 0) {
-                    continue;
-                }
-                long pos = at + (long) j * LsmtFormat.MAPPING_SIZE;
-                long moff = hi & MOFF;
-                boolean z = (hi & ZBIT) != 0;
-                long mend = z ? moff : moff + len;
-                FormatException.check(LsmtFormat.isValidRange(off, len), ires, LOG, pos, "entry "
-                        + (done + j) + ": " + LsmtFormat.rangeProblem(off, len));
-                FormatException.check(moff >= LsmtFormat.DATA_START_SECTOR && mend <= dataSectors, ires, LOG, pos,
-                        "entry " + (done + j) + " (" + SegmentMapping.of(lo, hi) + ") maps outside the data file's "
-                                + dataSectors + " sectors (" + data + ")");
-                map.put(lo, hi & ~(0xFFL << 56));
-            }
-            done += k;
-        }
-        long dataEnd = (dataSize + LsmtFormat.SECTOR - 1) & -LsmtFormat.SECTOR;
-        long indexEnd = LsmtFormat.HEADER_SIZE + n * LsmtFormat.MAPPING_SIZE;
-        return new WritableLayer(data, index, dc, ic, readOnly, dh, ih, map, dataEnd, indexEnd);
-    }
-
-    private static void readFully(FileChannel ch, byte[] buf, long pos) throws IOException {
-        readFully(ch, ByteBuffer.wrap(buf), pos, "file");
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer bb, long pos, String res) throws IOException {
-        long p = pos;
-        while (bb.hasRemaining()) {
-            int r = ch.read(bb, p);
-            if (r < 0) {
-                throw new java.io.EOFException("unexpected end of " + res + " at offset " + p);
-            }
-            p += r;
-        }
+        IndexLog.Replayed r = IndexLog.replay(data, index, dc, ic);
+        return new WritableLayer(data, index, dc, ic, readOnly, r.dataHeader(), r.indexHeader(), r.map(),
+                r.dataEnd(), r.indexEnd());
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer bb, long pos) throws IOException {
@@ -447,7 +368,9 @@ public final class WritableLayer extends AbstractBlockDevice {
 
     /**
      * Commits this layer into a sealed layer written sequentially to {@code out} (FORMAT.md §5), byte-identical to
-     * {@code overlaybd-commit}: virtual size from the data file's header, UUID from the options (else null), parent
+     * {@code overlaybd-commit}: virtual size the layer reads as (the index file's header; the reference takes the data
+     * file's, which is the same value in every pair it writes, but a pair whose headers disagree would commit into
+     * a layer of another size than its source), UUID from the options (else null), parent
      * from the options (else this layer's parent), user tag from the options. Blocks writers while it runs;
      * {@code out} is neither flushed nor closed.
      *
@@ -461,7 +384,7 @@ public final class WritableLayer extends AbstractBlockDevice {
             ensureOpen();
             LsmtHeader dh = dataHeader;
             UUID parent = options.parentUuid() != null ? options.parentUuid() : dh.parentUuid();
-            return SealedLayerWriter.write(out, dh.virtualSize(), options.uuid(), parent, options.userTag(),
+            return SealedLayerWriter.write(out, virtualSize(), options.uuid(), parent, options.userTag(),
                     map.snapshot(), dataByTag, false);
         } finally {
             lock.readLock().unlock();
@@ -508,8 +431,8 @@ public final class WritableLayer extends AbstractBlockDevice {
     /**
      * Seals the layer in place (FORMAT.md §3, {@code overlaybd-commit --seal}): appends the sorted map at the data
      * file's end, padded to 512 bytes with zero entries not counted in index_size, then a trailer (0x6) with the
-     * data header's fields, forces the data file and closes this layer. The data file can then be opened with
-     * {@link LsmtLayer#open}.
+     * data header's fields and the layer's virtual size, forces the data file and closes this layer. The data file
+     * can then be opened with {@link LsmtLayer#open}.
      */
     public void sealInPlace() throws IOException {
         checkWritable();
@@ -526,7 +449,7 @@ public final class WritableLayer extends AbstractBlockDevice {
             long indexOffset = dataEnd;
             writeFully(data, ByteBuffer.wrap(raw), indexOffset);
             LsmtHeader trailer = dataHeader.toBuilder().flags(LsmtFormat.FLAGS_SEALED_TRAILER)
-                    .indexOffset(indexOffset).indexSize(n).build();
+                    .indexOffset(indexOffset).indexSize(n).virtualSize(virtualSize()).build();
             writeFully(data, ByteBuffer.wrap(trailer.encode()), indexOffset + bytes);
             dataEnd = indexOffset + bytes + LsmtFormat.HEADER_SIZE;
             data.force(false);

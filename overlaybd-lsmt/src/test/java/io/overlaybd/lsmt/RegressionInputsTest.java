@@ -67,6 +67,47 @@ class RegressionInputsTest {
                 .hasMessageContaining(data.toString());
     }
 
+    /**
+     * Header virtual_size 0, trailer 4096: the stack reads 4096 bytes (trailer), but merge wrote the header's 0 and
+     * the merged layer read as an empty device (found by LayerStackFuzz).
+     */
+    @Test
+    void mergeWritesTheSizeTheStackReadsAs() throws Exception {
+        Path f = input("header-vsize-0-trailer-4096.lsmt");
+        try (LsmtLayer l = LsmtLayer.open(FileDevice.open(f), true);
+             LayerStack s = LayerStack.of(java.util.List.of(l), StackOptions.DEFAULTS)) {
+            assertThat(s.size()).isEqualTo(4096);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            s.merge(out, CommitOptions.DEFAULTS);
+            try (LsmtLayer merged = Builders.sealed(out.toByteArray(), "merged")) {
+                assertThat(merged.size()).isEqualTo(4096);
+                assertThat(merged.header().virtualSize()).isEqualTo(4096);
+            }
+        }
+    }
+
+    /**
+     * Data header virtual_size 512, index header 0: the pair reads as 0 bytes (index header), but commit wrote 512
+     * (found by CommitRoundTripFuzz). Commit and seal now write the size the layer reads as.
+     */
+    @Test
+    void commitAndSealWriteTheSizeTheLayerReadsAs(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path data = java.nio.file.Files.copy(input("data-vsize-512-index-vsize-0.data"), dir.resolve("l.data"));
+        Path index = java.nio.file.Files.copy(input("data-vsize-512-index-vsize-0.index"), dir.resolve("l.index"));
+        try (WritableLayer w = WritableLayer.openReadOnly(data, index)) {
+            assertThat(w.size()).isZero();
+            try (LsmtLayer c = Builders.sealed(Builders.commit(w), "committed")) {
+                assertThat(c.size()).isZero();
+            }
+        }
+        try (WritableLayer w = WritableLayer.open(data, index)) {
+            w.sealInPlace();
+        }
+        try (LsmtLayer sealed = LsmtLayer.open(FileDevice.open(data), true)) {
+            assertThat(sealed.size()).isZero();
+        }
+    }
+
     @Test
     void rangeRuleKeepsEveryCommitPieceInside50Bits() {
         long top = LsmtFormat.INVALID_OFFSET;

@@ -138,18 +138,7 @@ public final class ZFileDevice extends AbstractBlockDevice {
                                     boolean trailerOnly) throws IOException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
-        try {
-            return openUnchecked(source, options, ownsSource, trailerOnly);
-        } catch (Throwable t) {
-            if (ownsSource) {
-                try {
-                    source.close();
-                } catch (Throwable c) {
-                    t.addSuppressed(c);
-                }
-            }
-            throw t;
-        }
+        return openOwning(source, ownsSource, () -> openUnchecked(source, options, ownsSource, trailerOnly));
     }
 
     private static ZFileDevice openUnchecked(RandomAccessBlockDevice source, Options options, boolean ownsSource,

@@ -117,6 +117,20 @@ final class ZFileFormat {
                 "jump table of " + entries + " entries at " + indexOffset + " runs past " + limit);
     }
 
+    /** @return the smallest stored length of a block in the jump table: one byte, plus its CRC when present */
+    static int minStoredLength(boolean blockCrc) {
+        return blockCrc ? BLOCK_CRC_SIZE + 1 : 1;
+    }
+
+    /**
+     * @return the largest stored length of a block in the jump table: the codec's bound for a block of
+     *         {@code blockSize} bytes, plus its CRC when present (the reference itself reads at most 65536 stored
+     *         bytes, so a larger block is readable here but not there)
+     */
+    static int maxStoredLength(ZFileAlgorithm algorithm, int blockSize, boolean blockCrc) {
+        return algorithm.compressBound(blockSize) + (blockCrc ? BLOCK_CRC_SIZE : 0);
+    }
+
     /** {@code original_file_size} (bytes 56-63): non-negative and exactly {@code entries} blocks of the size. */
     static void checkOriginalSize(long original, long blockSize, long entries, String res, String structure,
                                   long at) throws FormatException {

@@ -111,8 +111,8 @@ final class ZFileLayout {
         // the jump table (§1.4 steps 6-7): sizes were checked above, so this allocation is backed by file bytes
         ZFileAlgorithm algorithm = ZFileAlgorithm.fromCode(algo);
         boolean verify = effective.verify() != 0;
-        int minStored = verify ? BLOCK_CRC_SIZE + 1 : 1;
-        int maxStored = algorithm.compressBound((int) bs) + (verify ? BLOCK_CRC_SIZE : 0);
+        int minStored = ZFileFormat.minStoredLength(verify);
+        int maxStored = ZFileFormat.maxStoredLength(algorithm, (int) bs, verify);
         int count = (int) n;
         JumpTable table = new JumpTable(count, dataStart);
         byte[] chunk = new byte[(int) Math.min(4L * count, 1 << 16)];
