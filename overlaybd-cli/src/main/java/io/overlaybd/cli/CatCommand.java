@@ -35,7 +35,7 @@ final class CatCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images, false, access.access(), raw.raw)) {
+        try (Image image = openImage(access.access(), raw.raw)) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {

@@ -36,7 +36,7 @@ final class ExportCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         outputs.check("OUT", out, Outputs.inputFiles(images));
-        try (Image image = Image.open(images, false, access.access(), raw.raw)) {
+        try (Image image = openImage(access.access(), raw.raw)) {
             VerifyCommand.ProgressBar bar = sparse ? null : Progress.onTerminal(spec, "exporting");
             if (bar == null) {
                 RawImageExport.export(image.device(), out, sparse);

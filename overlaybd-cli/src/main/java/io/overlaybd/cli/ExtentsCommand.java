@@ -26,7 +26,7 @@ final class ExtentsCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images, false, io.overlaybd.core.FileAccess.POSITIONAL, raw.raw)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL, raw.raw)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
                     : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
             if (json) {

@@ -32,7 +32,7 @@ final class InfoCommand extends ImageCommand {
     @Override
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images, false, FileAccess.POSITIONAL, raw.raw)) {
+        try (Image image = openImage(FileAccess.POSITIONAL, raw.raw)) {
             if (json) {
                 Output.json(out, ImageInfo.toJson(image));
             } else if (all) {

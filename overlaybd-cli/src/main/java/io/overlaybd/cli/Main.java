@@ -33,7 +33,7 @@ import picocli.CommandLine.ScopeType;
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
         subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
                 MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class, ServeCommand.class,
-                HelpCommand.class},
+                PullCommand.class, PushCommand.class, HelpCommand.class},
         footerHeading = "%nSizes and offsets:%n",
         footer = {"  bytes, or a binary suffix k, m, g, t (any case; also KB/KiB, MB/MiB, GB/GiB, TB/TiB): 4k = 4KiB = "
                 + "4096.", "", "Errors are one line: overlaybd COMMAND: FILE@OFFSET: message (--verbose adds the stack "
@@ -181,7 +181,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of cat, info, zfile, "
-                + "layer, merge, export, extents, verify (see 'overlaybd help COMMAND')");
+                + "layer, merge, export, extents, verify, serve, pull, push (see 'overlaybd help COMMAND')");
     }
 
     private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {

@@ -69,7 +69,7 @@ final class MergeCommand extends ImageCommand {
         UUID u = LayerCommand.uuid(uuid, "--uuid");
         UUID p = LayerCommand.uuid(parentUuid, "--parent-uuid");
         UUID parent;
-        try (Image image = Image.open(images, false, access.access())) {
+        try (Image image = openImage(access.access(), false)) {
             LayerStack stack = image.stack().orElseThrow(() -> new IllegalArgumentException(
                     "not a layered image: " + images.get(0) + " is not an LSMT layer"));
             if (image.upper().isPresent()) {

@@ -27,7 +27,8 @@ import picocli.CommandLine.ParameterException;
                         + "file=URI,format=raw."},
         footerHeading = "%nExamples:%n",
         footer = {"  overlaybd serve --socket /tmp/img.sock layer1.zfile layer2.tar",
-                "  overlaybd serve --listen 127.0.0.1:10809 --once config.json"})
+                "  overlaybd serve --listen 127.0.0.1:10809 --once config.json",
+                "  overlaybd serve --socket /tmp/img.sock --plain-http docker://127.0.0.1:5000/img:v1"})
 final class ServeCommand extends ImageCommand {
     @Option(names = "--socket", paramLabel = "PATH", description = "Listen on this Unix socket (must not exist).")
     Path socket;
@@ -56,7 +57,7 @@ final class ServeCommand extends ImageCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
         boolean verbose = Main.root(spec).verbose;
-        try (Image image = Image.open(images)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL, false)) {
             WritableLayer rw = null;
             LayerStack stack = null;
             try {

@@ -52,6 +52,9 @@ final class VerifyCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (remoteReference() != null) {
+            return work(); // a registry image: no config.json, so no result file
+        }
         if (!each) {
             io.overlaybd.image.Image.requireNoConfig(images);
         }
@@ -79,11 +82,15 @@ final class VerifyCommand extends ImageCommand {
         ImageVerifier verifier = ImageVerifier.create(n, false, bar).withDigests(sha256).withChain(checkChain
                 ? ImageVerifier.Chain.ON : noCheckChain ? ImageVerifier.Chain.OFF : ImageVerifier.Chain.AUTO);
         if (each) {
+            if (remoteReference() != null) {
+                throw new IllegalArgumentException("--each takes files, not a docker:// reference");
+            }
             return each(verifier, bar, out);
         }
         VerifyReport report;
         try {
-            report = verifier.verify(images);
+            report = remoteReference() != null ? RemoteVerify.run(remoteReference(), registry, verifier, n, bar)
+                    : verifier.verify(images);
         } finally {
             if (bar != null) {
                 bar.finish();

@@ -16,7 +16,7 @@ class HelpAndUsageTest {
     static Stream<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
         walk(new CommandLine(new Main()), new ArrayList<>(), out);
-        assertThat(out).hasSize(18); // root, 9 commands, zfile x3, layer x5
+        assertThat(out).hasSize(20); // root, 11 commands, zfile x3, layer x5
         return out.stream();
     }
 

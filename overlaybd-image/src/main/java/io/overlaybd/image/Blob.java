@@ -18,6 +18,7 @@ import java.util.Optional;
  */
 public final class Blob implements AutoCloseable {
     private final Path path;
+    private final String name;
     private final RandomAccessBlockDevice file;
     private final TarFormat.Member tarMember;
     private final ZFileDevice zfile;
@@ -27,6 +28,7 @@ public final class Blob implements AutoCloseable {
     private Blob(Path path, RandomAccessBlockDevice file, TarFormat.Member tarMember, ZFileDevice zfile,
                  RandomAccessBlockDevice content, LsmtLayer layer) {
         this.path = path;
+        this.name = path != null ? path.toString() : file.description();
         this.file = file;
         this.tarMember = tarMember;
         this.zfile = zfile;
@@ -103,22 +105,47 @@ public final class Blob implements AutoCloseable {
     private enum Mode { DETECT, DETECT_OR_RAW, ZFILE, ZFILE_FROM_TRAILER }
 
     private static Blob open(Path path, FileAccess access, Mode mode) throws IOException {
-        RandomAccessBlockDevice file = access.open(path);
+        return detect(path, access.open(path), mode, null);
+    }
+
+    /**
+     * Opens and detects a blob from a device instead of a file (a remote blob, say), exactly as {@link #open(Path)}
+     * detects files; the blob owns the device: closing the blob closes it. {@link #path()} is then null and
+     * {@link #name()} is the device's description.
+     *
+     * @param device     the blob's bytes
+     * @param rereadHook called with a byte range of {@code device} before a ZFile block that failed its CRC or
+     *                   decompression is re-read (so a caching device can drop its copy), or null
+     * @throws FormatException as {@link #open(Path)}
+     */
+    public static Blob open(RandomAccessBlockDevice device, ZFileDevice.RereadHook rereadHook) throws IOException {
+        return detect(null, device, Mode.DETECT, rereadHook);
+    }
+
+    private static Blob detect(Path path, RandomAccessBlockDevice file, Mode mode, ZFileDevice.RereadHook hook)
+            throws IOException {
         ZFileDevice zfile = null;
         try {
             RandomAccessBlockDevice dev = file;
             Optional<TarFormat.Member> member = TarFormat.firstFile(file);
+            ZFileDevice.Options zoptions = ZFileDevice.Options.defaults();
             if (member.isPresent()) {
                 TarFormat.Member m = member.get();
                 dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(), tarDescription(file.description(),
                         m.payloadOffset()), false);
+                if (hook != null) {
+                    long at = m.payloadOffset();
+                    zoptions = zoptions.rereadHook((offset, length) -> hook.evict(at + offset, length));
+                }
+            } else if (hook != null) {
+                zoptions = zoptions.rereadHook(hook);
             }
             if (mode == Mode.ZFILE_FROM_TRAILER) {
                 zfile = ZFileDevice.openFromTrailer(dev, ZFileDevice.Options.defaults(), false);
                 dev = zfile;
             } else if (ZFileDevice.isZFile(dev)) {
                 try {
-                    zfile = ZFileDevice.open(dev, false);
+                    zfile = ZFileDevice.open(dev, zoptions, false);
                 } catch (FormatException e) {
                     throw truncation(dev, e);
                 }
@@ -210,9 +237,14 @@ public final class Blob implements AutoCloseable {
         return "tar(" + file + ", payload at " + payloadOffset + ")";
     }
 
-    /** @return the file path. */
+    /** @return the file path, or null for a blob opened from a device. */
     public Path path() {
         return path;
+    }
+
+    /** @return what names the blob in messages: its file path, or the description of the device it was opened from. */
+    public String name() {
+        return name;
     }
 
     /** @return the detected kind. */
@@ -255,7 +287,7 @@ public final class Blob implements AutoCloseable {
 
     @Override
     public String toString() {
-        return path + " (" + kind() + (tarMember != null ? ", tar" : "") + ")";
+        return name + " (" + kind() + (tarMember != null ? ", tar" : "") + ")";
     }
 
     @Override

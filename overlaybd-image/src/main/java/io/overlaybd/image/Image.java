@@ -156,6 +156,26 @@ public final class Image implements AutoCloseable {
     }
 
     /**
+     * Composes already opened blobs, lowest layer first, into an image, as {@link #openLayers(List)} composes blob
+     * files: for blobs opened from devices ({@link Blob#open(RandomAccessBlockDevice, io.overlaybd.zfile.ZFileDevice.RereadHook)}),
+     * such as remote blobs. The image owns the blobs: closing it (or a failure here) closes them.
+     *
+     * @throws FormatException naming the blob when several are given and one of them is not an LSMT layer
+     */
+    public static Image of(List<Blob> lowestFirst) throws IOException {
+        if (lowestFirst.isEmpty()) {
+            throw new IllegalArgumentException("no image given");
+        }
+        List<Blob> blobs = new ArrayList<>(lowestFirst);
+        try {
+            return compose(blobs, null, null);
+        } catch (IOException | RuntimeException e) {
+            closeAll(blobs, e);
+            throw e;
+        }
+    }
+
+    /**
      * Opens the image a config.json describes; errors name the config entry that failed.
      *
      * @throws ConfigException naming the config file and the entry (e.g. {@code lowers[1] (layer2.blob)}) when the
@@ -263,7 +283,7 @@ public final class Image implements AutoCloseable {
         List<LsmtLayer> layers = new ArrayList<>();
         for (Blob b : blobs) {
             if (!b.isLayer()) {
-                throw new FormatException(b.path().toString(), "lsmt header", 0, "not an LSMT layer (detected "
+                throw new FormatException(b.name(), "lsmt header", 0, "not an LSMT layer (detected "
                         + b.kind() + "): only LSMT layers can be stacked");
             }
             layers.add(b.layer().orElseThrow());
