@@ -76,4 +76,49 @@ public final class DeviceProbe {
                     + (position + at));
         }
     }
+
+    /**
+     * Asserts that {@code actual} reads as {@code expected}: the same size, and the same bytes in every
+     * {@link #window} at the start, the middle, the end and at each of {@code positions} (clipped; e.g. segment
+     * edges), plus all bytes when the device is at most 1 MiB.
+     *
+     * @throws AssertionError naming both devices and the first differing offset
+     */
+    public static void assertSameBytes(RandomAccessBlockDevice expected, RandomAccessBlockDevice actual,
+                                       long... positions) throws IOException {
+        if (expected.size() != actual.size()) {
+            throw new AssertionError(actual.description() + " has size " + actual.size() + ", expected "
+                    + expected.size() + " as " + expected.description());
+        }
+        long size = expected.size();
+        java.util.TreeSet<Long> at = new java.util.TreeSet<>();
+        if (size <= (1 << 20)) {
+            for (long p = 0; p < size; p += WINDOW) {
+                at.add(p);
+            }
+        }
+        at.add(0L);
+        at.add(Math.max(0, size - WINDOW));
+        at.add((size / 2) & -512L);
+        for (long p : positions) {
+            if (p >= 0 && p < size) {
+                at.add(Math.max(0, p - WINDOW / 2));
+            }
+        }
+        for (long p : at) {
+            int n = (int) Math.min(WINDOW, size - p);
+            if (n <= 0) {
+                continue;
+            }
+            byte[] a = new byte[n];
+            byte[] b = new byte[n];
+            expected.readFully(p, a, 0, n);
+            actual.readFully(p, b, 0, n);
+            int i = Arrays.mismatch(a, b);
+            if (i >= 0) {
+                throw new AssertionError(actual.description() + " differs from " + expected.description()
+                        + " at offset " + (p + i) + ": " + b[i] + " instead of " + a[i]);
+            }
+        }
+    }
 }
