@@ -3,6 +3,7 @@ package io.overlaybd.testing;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -17,8 +18,9 @@ import java.util.stream.Stream;
  * {@link #MAX_MILLIS}. Targets that compare bytes (round trips) throw {@link AssertionError} themselves.
  *
  * <p>The SDK's family is: any {@code IOException} declared in an {@code io.overlaybd} package (FormatException,
- * ChecksumMismatchException, ConfigException, ...), and the plain {@code IOException} / {@code EOFException} that
- * the SDK throws itself, whose messages name the device and offset. Thread-safe (stateless).
+ * ChecksumMismatchException, ConfigException, ...); the plain {@code IOException} / {@code EOFException} that the
+ * SDK throws itself, whose messages name the device (a path or a {@code kind(...)} description) or the offset; and a
+ * {@link FileSystemException} naming its file (a config naming a missing layer). Thread-safe (stateless).
  */
 public final class FuzzContract {
     /** Time one input may take, generous for the instrumented fuzzing JVM; real hangs are far beyond it. */
@@ -69,7 +71,11 @@ public final class FuzzContract {
         if (c.getName().startsWith("io.overlaybd.")) {
             return true;
         }
-        return c == IOException.class || c == EOFException.class;
+        if (e instanceof FileSystemException f) {
+            return f.getFile() != null && !f.getFile().isBlank();
+        }
+        return (c == IOException.class || c == EOFException.class)
+                && (message.contains("offset") || message.contains("/") || message.contains("("));
     }
 
     /** @return a fresh temporary folder for one fuzzing JVM, deleted at its exit. */
