@@ -1,5 +1,6 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.AtomicFileOutput;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
@@ -25,18 +26,17 @@ import java.util.UUID;
  * <p>Thread-safety: the read-only part is immutable and safe for concurrent readers; with an upper, the upper's
  * lock serializes writes against reads (see {@link WritableLayer}).
  */
-public final class LayerStack implements RandomAccessBlockDevice {
+public final class LayerStack extends AbstractBlockDevice {
     private final List<LsmtLayer> layers;
     private final WritableLayer upper;
     private final SegmentIndex merged;
     private final RandomAccessBlockDevice[] byTag;
     private final long size;
     private final boolean ownsLayers;
-    private final String description;
-    private volatile boolean closed;
 
     private LayerStack(List<LsmtLayer> layers, WritableLayer upper, SegmentIndex merged, long size,
                        boolean ownsLayers) {
+        super(describe(layers, upper));
         this.layers = layers;
         this.upper = upper;
         this.merged = merged;
@@ -47,8 +47,12 @@ public final class LayerStack implements RandomAccessBlockDevice {
         for (int level = 0; level < n; level++) {
             byTag[level] = layers.get(n - 1 - level).blob();
         }
+    }
+
+    private static String describe(List<LsmtLayer> layers, WritableLayer upper) {
+        int n = layers.size();
         String top = upper != null ? upper.description() : layers.get(n - 1).description();
-        this.description = "lsmt-stack(" + n + (n == 1 ? " layer" : " layers") + (upper != null ? " + rw" : "")
+        return "lsmt-stack(" + n + (n == 1 ? " layer" : " layers") + (upper != null ? " + rw" : "")
                 + ", top " + top + ")";
     }
 
@@ -185,7 +189,7 @@ public final class LayerStack implements RandomAccessBlockDevice {
 
     private WritableLayer requireUpper() {
         if (upper == null) {
-            throw new IllegalStateException(description + " has no writable upper layer");
+            throw new IllegalStateException(description() + " has no writable upper layer");
         }
         return upper;
     }
@@ -228,13 +232,7 @@ public final class LayerStack implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
-        if (n <= 0) {
-            return n;
-        }
-        ensureOpen();
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         if (upper == null) {
             IndexedReads.read(merged, byTag, position, dst, dstOffset, n);
         } else {
@@ -243,51 +241,13 @@ public final class LayerStack implements RandomAccessBlockDevice {
         return n;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
+    /** Closes the layers and the upper if the stack owns them. */
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Closes the layers and the upper if the stack owns them; a second call is harmless. */
-    @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void closeResources() throws IOException {
         if (ownsLayers) {
-            IOException first = null;
             List<AutoCloseable> all = new ArrayList<>(layers);
-            if (upper != null) {
-                all.add(upper);
-            }
-            for (AutoCloseable c : all) {
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+            all.add(upper);
+            closeAll(all);
         }
     }
 }

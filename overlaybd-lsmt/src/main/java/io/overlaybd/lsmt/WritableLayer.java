@@ -1,9 +1,11 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.AtomicFileOutput;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.LittleEndian;
 import io.overlaybd.core.RandomAccessBlockDevice;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -36,7 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Thread-safety.</b> Safe for concurrent use: reads share a read lock and may run in parallel; writes,
  * discards and commits take the write lock and are serialized (a read sees each operation wholly or not at all).
  */
-public final class WritableLayer implements RandomAccessBlockDevice {
+public final class WritableLayer extends AbstractBlockDevice {
     private static final String DATA_HEADER = "lsmt data header";
     private static final String INDEX_HEADER = "lsmt index header";
     private static final String LOG = "lsmt index log";
@@ -51,7 +53,6 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     private final RandomAccessBlockDevice dataDevice;
     private final RandomAccessBlockDevice[] dataByTag;
     private final boolean readOnly;
-    private final String description;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     // guarded by lock
     private final MutableSegmentMap map;
@@ -62,11 +63,11 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     // guarded by lock (write); volatile for lock-free reads of the header fields
     private volatile LsmtHeader dataHeader;
     private volatile LsmtHeader indexHeader;
-    private volatile boolean closed;
 
     private WritableLayer(Path dataPath, Path indexPath, FileChannel data, FileChannel indexLog, boolean readOnly,
                           LsmtHeader dataHeader, LsmtHeader indexHeader, MutableSegmentMap map, long dataEnd,
                           long indexEnd) {
+        super("lsmt-rw(" + dataPath + ", " + indexPath + ")");
         this.dataPath = dataPath;
         this.indexPath = indexPath;
         this.data = data;
@@ -77,8 +78,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         this.map = map;
         this.dataEnd = dataEnd;
         this.indexEnd = indexEnd;
-        this.description = "lsmt-rw(" + dataPath + ", " + indexPath + ")";
-        this.dataDevice = new DataFile(data, dataPath.toString());
+        this.dataDevice = new DataFile(dataPath.toString());
         this.dataByTag = new RandomAccessBlockDevice[] {dataDevice};
     }
 
@@ -181,9 +181,8 @@ public final class WritableLayer implements RandomAccessBlockDevice {
                         + " header/data/sealed = 1/0/0 (0x1)", ih.flags()));
         FormatException.check(ih.indexOffset() == LsmtFormat.RW_INDEX_LOG_START, ires, INDEX_HEADER,
                 LsmtFormat.OFF_INDEX_OFFSET, "index_offset " + ih.indexOffset() + ", expected 4096");
-        FormatException.check(ih.virtualSize() >= 0 && ih.virtualSize() < (1L << 59), ires, INDEX_HEADER,
-                LsmtFormat.OFF_VIRTUAL_SIZE, "virtual_size " + Long.toUnsignedString(ih.virtualSize())
-                        + " is too large");
+        LsmtFormat.checkVirtualSize(dh.virtualSize(), dres, DATA_HEADER, 0);
+        LsmtFormat.checkVirtualSize(ih.virtualSize(), ires, INDEX_HEADER, 0);
         long n = (indexSize - LsmtFormat.HEADER_SIZE) / LsmtFormat.MAPPING_SIZE;
         FormatException.check(n <= LsmtFormat.MAX_RW_INDEX_ENTRIES, ires, LOG, LsmtFormat.HEADER_SIZE,
                 "log of " + n + " entries exceeds the limit of " + LsmtFormat.MAX_RW_INDEX_ENTRIES);
@@ -208,8 +207,8 @@ public final class WritableLayer implements RandomAccessBlockDevice {
                 long moff = hi & MOFF;
                 boolean z = (hi & ZBIT) != 0;
                 long mend = z ? moff : moff + len;
-                FormatException.check(len <= LsmtFormat.MAX_LENGTH, ires, LOG, pos, "entry "
-                        + (done + j) + " has length " + len + " > " + LsmtFormat.MAX_LENGTH);
+                FormatException.check(LsmtFormat.isValidRange(off, len), ires, LOG, pos, "entry "
+                        + (done + j) + ": " + LsmtFormat.rangeProblem(off, len));
                 FormatException.check(moff >= LsmtFormat.DATA_START_SECTOR && mend <= dataSectors, ires, LOG, pos,
                         "entry " + (done + j) + " (" + SegmentMapping.of(lo, hi) + ") maps outside the data file's "
                                 + dataSectors + " sectors (" + data + ")");
@@ -328,11 +327,9 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     }
 
     private void checkWritable() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
+        ensureOpen();
         if (readOnly) {
-            throw new IllegalStateException(description + " was opened read-only");
+            throw new IllegalStateException(description() + " was opened read-only");
         }
     }
 
@@ -347,7 +344,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         long vsize = virtualSize();
         if (position > vsize || vsize - position < length) {
             throw new IllegalArgumentException("range [" + position + ", +" + length + ") leaves the virtual size "
-                    + vsize + " of " + description);
+                    + vsize + " of " + description());
         }
     }
 
@@ -358,9 +355,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
         lock.writeLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException(description + " is closed");
-            }
+            ensureOpen();
             data.force(false);
             indexLog.force(false);
         } finally {
@@ -375,9 +370,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
      * @throws IllegalArgumentException if the size is negative
      */
     public void setVirtualSize(long size) throws IOException {
-        if (size < 0 || size >= (1L << 59)) {
-            throw new IllegalArgumentException("virtual size " + size);
-        }
+        LsmtFormat.requireVirtualSize(size);
         checkWritable();
         lock.writeLock().lock();
         try {
@@ -550,12 +543,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        int n = RandomAccessBlockDevice.readLength(size(), position, length);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         readThrough(position, dst, dstOffset, n, null, null);
         return n;
     }
@@ -613,31 +601,11 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
+    /** Closes both files without forcing them (see {@link #flush()}), once every running read has finished. */
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Closes both files without forcing them (see {@link #flush()}); a second call is harmless. */
-    @Override
-    public void close() throws IOException {
+    protected void closeResources() throws IOException {
         lock.writeLock().lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
             try {
                 data.close();
             } finally {
@@ -648,46 +616,33 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
     }
 
-    /** Positional reads of the growing data file (its size is not fixed, unlike FileDevice's). */
-    private static final class DataFile implements RandomAccessBlockDevice {
-        private final FileChannel channel;
-        private final String description;
-
-        DataFile(FileChannel channel, String description) {
-            this.channel = channel;
-            this.description = description;
+    /**
+     * Positional reads of the growing data file, whose size is where the layer's writes end. Only read under the
+     * layer's read lock, which keeps the end stable and the channel open.
+     */
+    private final class DataFile extends AbstractBlockDevice {
+        DataFile(String description) {
+            super(description);
         }
 
         @Override
         public long size() {
-            try {
-                return channel.size();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            return dataEnd;
         }
 
         @Override
-        public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
+        protected int readAt(long position, byte[] dst, int dstOffset, int length) throws IOException {
             ByteBuffer bb = ByteBuffer.wrap(dst, dstOffset, length);
             int done = 0;
             while (bb.hasRemaining()) {
-                int r = channel.read(bb, position + done);
+                int r = data.read(bb, position + done);
                 if (r < 0) {
-                    break;
+                    throw new EOFException(description() + " ends at offset " + (position + done)
+                            + ", before the data its index maps");
                 }
                 done += r;
             }
-            return done == 0 && length > 0 ? -1 : done;
-        }
-
-        @Override
-        public String description() {
-            return description;
-        }
-
-        @Override
-        public void close() {
+            return done;
         }
     }
 }
