@@ -30,7 +30,6 @@ inputs="$module/src/test/resources/$pkg_dir/${target}Inputs"
 log="$module/target/fuzz-$target.log"
 mkdir -p "$module/target" "fuzz-findings/$target"
 
-before=$(mktemp); find "$inputs" -type f 2>/dev/null | sort > "$before" || true
 set +e
 # shellcheck disable=SC2086
 JAZZER_FUZZ=1 mvn -B ${FUZZ_MVN_ARGS:-} -pl "$module" -am test -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
@@ -44,12 +43,10 @@ set -e
 
 # findings land in the inputs folder (or the module folder): move them out of the regression set
 found=0
-for f in $(comm -13 "$before" <(find "$inputs" -type f 2>/dev/null | sort)) \
-         $(find "$module" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \
-           -o -name 'slow-unit-*' \) 2>/dev/null); do
+for f in $(find "$inputs" "$module" -maxdepth 2 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \
+           -o -name 'slow-unit-*' -o -name 'leak-*' \) 2>/dev/null); do
   mv "$f" "fuzz-findings/$target/" && found=$((found + 1))
 done
-rm -f "$before"
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
 [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
 corpus_dir=$(find "$module/.cifuzz-corpus" -mindepth 2 -maxdepth 2 -type d -path "*$target*" 2>/dev/null | head -1)
