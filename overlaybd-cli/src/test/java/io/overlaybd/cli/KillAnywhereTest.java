@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAnywhereTest {
     static final int ROUNDS = Integer.getInteger("kill.rounds", 4);
-    static final long SEED = Long.getLong("kill.seed", System.nanoTime());
+    static long seed; // read for each run of the class, see makeInputs
     static final long LIMIT_SECONDS = 60;
 
     @TempDir
@@ -47,6 +47,7 @@ class KillAnywhereTest {
 
     @BeforeAll
     static void makeInputs() throws IOException {
+        seed = Long.getLong("kill.seed", System.nanoTime());
         files = KillTestFiles.create(inputs);
         hashes = files.hashes();
     }
@@ -89,7 +90,7 @@ class KillAnywhereTest {
         Files.delete(target);
         long writing = tempAt > 0 ? total - tempAt : total;
 
-        Random r = new Random(SEED ^ what.hashCode());
+        Random r = new Random(seed ^ what.hashCode());
         int killedRunning = 0;
         int complete = 0;
         for (int round = 0; round < ROUNDS; round++) {
@@ -119,7 +120,7 @@ class KillAnywhereTest {
             assertThat(files.hashes()).as(what + ": inputs after round " + round).isEqualTo(hashes);
         }
         System.out.printf("kill %s: %d rounds, %d killed while running, %d complete outputs (run %d ms, writing %d"
-                + " ms, seed %d)%n", what, ROUNDS, killedRunning, complete, total / 1_000_000, writing / 1_000_000, SEED);
+                + " ms, seed %d)%n", what, ROUNDS, killedRunning, complete, total / 1_000_000, writing / 1_000_000, seed);
         assertThat(killedRunning).as(what + ": rounds that killed a running command").isPositive();
     }
 
@@ -148,16 +149,16 @@ class KillAnywhereTest {
     @Test
     void writeDiscardFlushSequence() throws Exception {
         int ops = 400;
-        Random r = new Random(SEED);
+        Random r = new Random(seed);
         int killedRunning = 0;
         List<String> results = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
             Path data = out.resolve("w" + round + ".data");
             Path index = out.resolve("w" + round + ".index");
             WritableLayer.create(data, index, CreateOptions.ofSize(WriteSequenceChild.SIZE)).close();
-            long seed = SEED + round;
+            long opSeed = seed + round;
             Process p = ChildJvm.start(out, ChildJvm.command(WriteSequenceChild.class, data.toString(),
-                    index.toString(), Long.toString(seed), Integer.toString(ops)));
+                    index.toString(), Long.toString(opSeed), Integer.toString(ops)));
             AtomicInteger flushed = new AtomicInteger();
             AtomicLong firstFlushAt = new AtomicLong();
             Thread reader = new Thread(() -> readFlushes(p, flushed, firstFlushAt));
@@ -176,7 +177,7 @@ class KillAnywhereTest {
             assertThat(p.waitFor(LIMIT_SECONDS, TimeUnit.SECONDS)).isTrue();
             reader.join(TimeUnit.SECONDS.toMillis(LIMIT_SECONDS));
             int seen = flushed.get();
-            int holds = operationsHeld(data, index, seed, ops, seen);
+            int holds = operationsHeld(data, index, opSeed, ops, seen);
             results.add(seen + "->" + holds);
             // the layer stays usable: a write after the reopen lands
             try (WritableLayer w = WritableLayer.open(data, index)) {
@@ -190,7 +191,7 @@ class KillAnywhereTest {
             }
         }
         System.out.printf("kill layer write/discard/flush: %d rounds, %d killed while running, flushed->held %s"
-                + " (seed %d)%n", ROUNDS, killedRunning, results, SEED);
+                + " (seed %d)%n", ROUNDS, killedRunning, results, seed);
         assertThat(killedRunning).isPositive();
     }
 
