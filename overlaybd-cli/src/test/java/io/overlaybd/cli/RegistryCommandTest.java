@@ -59,6 +59,22 @@ class RegistryCommandTest {
         }
     }
 
+    /** {@code serve docker://...}: a registry image exported over NBD reads as the local stack (nbdcopy). */
+    @Test
+    void serveExportsARegistryImageOverNbd() throws Exception {
+        ServeCommandTest.require("nbdcopy", "libnbd-bin");
+        Path sock = tmp.resolve("remote.sock");
+        ServeCommandTest.Running r = ServeCommandTest.serve("serve", "--once", "--plain-http", "--cache-dir",
+                tmp.resolve("serve-cache").toString(), "--socket", sock.toString(), ref);
+        assertThat(r.uri()).isEqualTo("nbd+unix:///?socket=" + sock);
+        Path out = tmp.resolve("remote.raw");
+        ServeCommandTest.exec("nbdcopy", r.uri(), out.toString());
+        assertThat(r.await()).as("exit; stderr %s", r.err()).isZero();
+        try (io.overlaybd.core.FileDevice d = io.overlaybd.core.FileDevice.open(out)) {
+            assertThat(InteropFixtures.sha256(d, 0, d.size())).isEqualTo(stackSha("stack2"));
+        }
+    }
+
     @Test
     void infoAndExtentsWorkOnRegistryImages() {
         String info = Cli.ok("info", "--plain-http", "--no-cache", ref).text();
