@@ -62,7 +62,8 @@ final class ZFileCheck {
             try {
                 z = ZFileDevice.open(content, false);
             } catch (FormatException e) {
-                findings.add(Finding.fromFormat("zfile.invalid", file, "", base, e));
+                // a cut file says so ("truncated (N bytes, expected at least M)"), as the other commands do
+                findings.add(Finding.fromFormat("zfile.invalid", file, "", base, Blob.truncation(content, e)));
                 if (e.offset() < 0 || e.offset() >= 512) {
                     return null; // the trailer or the jump table: nothing else to read the blocks by
                 }

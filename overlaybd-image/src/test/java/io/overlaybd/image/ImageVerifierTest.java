@@ -422,6 +422,18 @@ class ImageVerifierTest {
         assertTruncationsFound("lsmt/edge1.lz4.zfile", 1788580, 1788580 + 4 * 2778);
     }
 
+    /** A ZFile cut before its end says "truncated", as cat and info do, instead of naming a trailer field. */
+    @Test
+    void truncatedZFileSaysTruncated() throws IOException {
+        Path file = TestFiles.copy("zfile/random200k.lz4.32k.crc.zfile", tmp);
+        long size = Files.size(file);
+        TestFiles.truncate(file, size - 700);
+        VerifyReport r = verify(file);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.findings(Finding.Severity.ERROR)).anySatisfy(f -> assertThat(f.message())
+                .contains("truncated").contains(String.valueOf(size - 700)));
+    }
+
     @Test
     void truncatedTarWrappedZFileIsFoundEvenInsideTheFinalZeroBlocks() throws IOException {
         long payloadEnd = 1536 + 20572;

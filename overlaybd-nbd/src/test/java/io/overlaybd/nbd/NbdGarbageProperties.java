@@ -58,7 +58,7 @@ class NbdGarbageProperties {
     }
 
     /** Client flags, options (structured replies, a meta context, GO on "rw"), then requests of every kind. */
-    private static byte[] validSession() {
+    static byte[] validSession() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(ByteBuffer.allocate(4).putInt(3).array());
         option(out, NbdProtocol.OPT_STRUCTURED_REPLY, new byte[0]);
