@@ -209,6 +209,9 @@ public final class Blob implements AutoCloseable {
      *         overwritten header naming an index beyond the end) or its trailer is missing: a truncated file
      */
     static FormatException truncation(RandomAccessBlockDevice dev, FormatException e) {
+        if (e instanceof io.overlaybd.core.ChecksumMismatchException) {
+            return e; // a damaged header or trailer, not a cut file
+        }
         try {
             long size = dev.size();
             byte[] b = new byte[512];
@@ -217,7 +220,8 @@ public final class Blob implements AutoCloseable {
             }
             dev.readFully(0, b, 0, b.length);
             io.overlaybd.zfile.ZFileHeader h = io.overlaybd.zfile.ZFileHeader.decode(b);
-            if (h.magicOk() && h.isHeaderOverwrite() && h.indexOffset() >= size) {
+            if (h.magicOk() && h.isHeaderOverwrite() && h.indexOffset() >= size
+                    && (!h.hasDigest() || h.digestMatches())) {
                 return new FormatException(e.resource(), "zfile", size, "truncated (" + size + " bytes, expected at "
                         + "least " + (h.indexOffset() + 1) + ": the header places the index at " + h.indexOffset()
                         + ")", e);
