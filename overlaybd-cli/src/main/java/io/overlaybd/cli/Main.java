@@ -42,7 +42,8 @@ public final class Main implements Runnable {
      * them costs more CPU than the rest of the JVM's start.
      */
     static final List<Class<?>> COMMANDS = List.of(CatCommand.class, InfoCommand.class, ZFileCommand.class,
-            LayerCommand.class, MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class);
+            LayerCommand.class, MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
+            ServeCommand.class);
 
     /** Success, and for checking commands: nothing wrong was found. */
     public static final int EXIT_OK = 0;

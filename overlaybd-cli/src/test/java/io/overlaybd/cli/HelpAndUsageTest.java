@@ -16,7 +16,7 @@ class HelpAndUsageTest {
     static Stream<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
         walk(Main.commandLine(new Main(), new String[0]), new ArrayList<>(), out);
-        assertThat(out).hasSize(16); // root, 8 commands, zfile x3, layer x4
+        assertThat(out).hasSize(17); // root, 9 commands, zfile x3, layer x4
         return out.stream();
     }
 
@@ -83,7 +83,7 @@ class HelpAndUsageTest {
                 .containsOnlyKeys("zfile");
         for (String[] args : new String[][] {{}, {"--help"}, {"help", "cat"}, {"catt"}, {"-V"}}) {
             assertThat(Main.commandLine(new Main(), args).getSubcommands()).as(String.join(" ", args))
-                    .containsKeys("cat", "info", "zfile", "layer", "merge", "export", "extents", "verify", "help")
+                    .containsKeys("cat", "info", "zfile", "layer", "merge", "export", "extents", "verify", "serve", "help")
                     .hasSize(Main.COMMANDS.size() + 1);
         }
         assertThat(Cli.ok("--verbose", "info", "--help").text()).startsWith("Usage: overlaybd info");

@@ -3,7 +3,7 @@ package io.overlaybd.core;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -67,9 +67,58 @@ public final class AtomicFileOutput implements AutoCloseable {
      */
     public OutputStream stream() {
         if (stream == null) {
-            stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            stream = new BufferedOutputStream(new NamedChannelStream(), 1 << 16);
         }
         return stream;
+    }
+
+    /**
+     * Writes all of {@code src} at {@code position} of the temporary file (a header patch, a sparse region); a
+     * failure names the target and the offset.
+     */
+    public void write(ByteBuffer src, long position) throws IOException {
+        long at = position;
+        try {
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+        } catch (IOException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new IOException("cannot write " + target + " at offset " + at + ": " + reason, e);
+        }
+    }
+
+    /** A write failure (a full disk, a file size limit) names the target and the offset it reached. */
+    private IOException writeFailed(IOException e) {
+        long at;
+        try {
+            at = channel.position();
+        } catch (IOException | RuntimeException ignored) {
+            at = -1;
+        }
+        String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new IOException("cannot write " + target + (at >= 0 ? " at offset " + at : "") + ": " + reason, e);
+    }
+
+    /** Appends to the channel at its position; failures name the target (see {@link #writeFailed}). */
+    private final class NamedChannelStream extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+            try {
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+            } catch (IOException e) {
+                throw writeFailed(e);
+            }
+        }
     }
 
     /** Flushes, forces the bytes to disk and renames the file onto the target (replacing it). */
@@ -80,7 +129,11 @@ public final class AtomicFileOutput implements AutoCloseable {
         if (stream != null) {
             stream.flush();
         }
-        channel.force(true);
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw writeFailed(e);
+        }
         channel.close();
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -15,17 +15,15 @@ import java.util.Objects;
  * A device over a regular file, read with positional {@link FileChannel#read(ByteBuffer, long)} calls: no shared
  * cursor, safe for concurrent readers. The size is taken once at open; the file must not change while open.
  */
-public final class FileDevice implements RandomAccessBlockDevice {
+public final class FileDevice extends AbstractBlockDevice {
     private final FileChannel channel;
     private final long size;
-    private final String description;
     private final boolean ownsChannel;
-    private volatile boolean closed;
 
     private FileDevice(FileChannel channel, long size, String description, boolean ownsChannel) {
+        super(description);
         this.channel = channel;
         this.size = size;
-        this.description = description;
         this.ownsChannel = ownsChannel;
     }
 
@@ -63,62 +61,37 @@ public final class FileDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        return read(position, ByteBuffer.wrap(dst, dstOffset, length));
+    protected int readAt(long position, byte[] dst, int dstOffset, int length) throws IOException {
+        return readAt(position, ByteBuffer.wrap(dst, dstOffset, length), length);
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        RandomAccessBlockDevice.checkPosition(position);
-        ensureOpen();
-        int want = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
-        if (want <= 0) {
-            return want;
-        }
-        int oldLimit = dst.limit();
-        dst.limit(dst.position() + want);
+    protected int readAt(long position, ByteBuffer dst, int length) throws IOException {
         int done = 0;
         try {
-            while (done < want) {
+            while (done < length) {
                 int n = channel.read(dst, position + done);
                 if (n < 0) {
-                    throw new EOFException(description + " shrank below its opened size " + size
+                    throw new EOFException(description() + " shrank below its opened size " + size
                             + " (end at offset " + (position + done) + ")");
                 }
                 done += n;
             }
         } catch (ClosedChannelException e) {
-            throw new IllegalStateException(description + " is closed", e);
-        } finally {
-            dst.limit(oldLimit);
+            if (isClosed()) {
+                throw closedDuringRead(e);
+            }
+            // Interrupting any thread inside a FileChannel read closes the channel for every reader.
+            throw new IOException(description() + ": file channel closed under a read at offset " + (position + done)
+                    + " (a reading thread was interrupted)", e);
         }
         return done;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    @Override
-    public void close() throws IOException {
-        if (!closed) {
-            closed = true;
-            if (ownsChannel) {
-                channel.close();
-            }
+    protected void closeResources() throws IOException {
+        if (ownsChannel) {
+            channel.close();
         }
     }
 }

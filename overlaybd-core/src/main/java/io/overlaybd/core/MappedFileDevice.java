@@ -29,7 +29,7 @@ import java.util.Objects;
  *       use; for files that may change under the reader, use {@link FileDevice}.</li>
  * </ul>
  */
-public final class MappedFileDevice implements RandomAccessBlockDevice {
+public final class MappedFileDevice extends AbstractBlockDevice {
     /** log2 of the window size: 1 GiB. */
     static final int WINDOW_SHIFT = 30;
 
@@ -38,16 +38,14 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
     private final long window;
     private final int mask;
     private final long size;
-    private final String description;
-    private volatile boolean closed;
 
     private MappedFileDevice(MappedByteBuffer[] windows, int shift, long size, String description) {
+        super(description);
         this.windows = windows;
         this.shift = shift;
         this.window = 1L << shift;
         this.mask = (int) (window - 1);
         this.size = size;
-        this.description = description;
     }
 
     /** Maps all of {@code path} read-only. The file channel is closed again before this returns. */
@@ -93,10 +91,7 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         int done = 0;
         try {
             while (done < n) {
@@ -113,10 +108,7 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        RandomAccessBlockDevice.checkPosition(position);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
+    protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
         int done = 0;
         try {
             while (done < n) {
@@ -135,29 +127,8 @@ public final class MappedFileDevice implements RandomAccessBlockDevice {
 
     /** The fault may be reported anywhere in the read (or after it), so the whole read's range is named. */
     private IOException lostPages(long offset, int length, InternalError e) {
-        return new IOException(description + ": mapped file could not be read at offset " + offset + " ("
+        return new IOException(description() + ": mapped file could not be read at offset " + offset + " ("
                 + length + " bytes; was it truncated while open?)", e);
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Makes further reads fail; the mapping itself is released when this device is garbage collected. */
-    @Override
-    public void close() {
-        closed = true;
-    }
 }

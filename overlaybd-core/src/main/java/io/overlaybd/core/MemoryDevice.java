@@ -1,23 +1,22 @@
 package io.overlaybd.core;
 
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
  * A device over a byte array, which it does not copy: the caller must not change the array while reading.
  * Safe for concurrent readers.
  */
-public final class MemoryDevice implements RandomAccessBlockDevice {
+public final class MemoryDevice extends AbstractBlockDevice {
     private final byte[] data;
     private final int offset;
     private final int length;
-    private final String description;
-    private volatile boolean closed;
 
     private MemoryDevice(byte[] data, int offset, int length, String description) {
+        super(description);
         this.data = data;
         this.offset = offset;
         this.length = length;
-        this.description = description;
     }
 
     /** A device over all of {@code data}. */
@@ -37,31 +36,14 @@ public final class MemoryDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int len) {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, len);
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-        int n = RandomAccessBlockDevice.readLength(length, position, len);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) {
         System.arraycopy(data, offset + (int) position, dst, dstOffset, n);
         return n;
     }
 
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    @Override
-    public void close() {
-        closed = true;
+    protected int readAt(long position, ByteBuffer dst, int n) {
+        dst.put(data, offset + (int) position, n);
+        return n;
     }
 }

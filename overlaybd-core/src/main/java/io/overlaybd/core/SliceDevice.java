@@ -8,18 +8,17 @@ import java.util.Objects;
  * A window {@code [offset, offset+length)} of another device, seen as a device of {@code length} bytes: the payload
  * of a tar member, for instance. Thread-safe when the wrapped device is.
  */
-public final class SliceDevice implements RandomAccessBlockDevice {
+public final class SliceDevice extends AbstractBlockDevice {
     private final RandomAccessBlockDevice base;
     private final long offset;
     private final long length;
-    private final String description;
     private final boolean ownsBase;
 
     private SliceDevice(RandomAccessBlockDevice base, long offset, long length, String description, boolean owns) {
+        super(description);
         this.base = base;
         this.offset = offset;
         this.length = length;
-        this.description = description;
         this.ownsBase = owns;
     }
 
@@ -53,40 +52,17 @@ public final class SliceDevice implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int len) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, len);
-        int n = RandomAccessBlockDevice.readLength(length, position, len);
-        return n <= 0 ? n : base.read(offset + position, dst, dstOffset, n);
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
+        return base.read(offset + position, dst, dstOffset, n);
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        RandomAccessBlockDevice.checkPosition(position);
-        int want = RandomAccessBlockDevice.readLength(length, position, dst.remaining());
-        if (want <= 0) {
-            return want;
-        }
-        int oldLimit = dst.limit();
-        dst.limit(dst.position() + want);
-        try {
-            return base.read(offset + position, dst);
-        } finally {
-            dst.limit(oldLimit);
-        }
+    protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
+        return base.read(offset + position, dst);
     }
 
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    @Override
-    public void close() throws IOException {
+    protected void closeResources() throws IOException {
         if (ownsBase) {
             base.close();
         }

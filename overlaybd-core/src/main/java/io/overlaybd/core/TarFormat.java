@@ -144,6 +144,38 @@ public final class TarFormat {
         }
     }
 
+    /** Digits of a pax record length: the extended header is at most {@link Integer#MAX_VALUE} bytes. */
+    private static final int MAX_PAX_LENGTH_DIGITS = 10;
+
+    /**
+     * The length field of a pax record ({@code "LEN key=value\n"}, POSIX pax format): decimal digits, then a space;
+     * the record ({@code LEN} bytes, counting the digits and the newline) must fit in the {@code remaining} bytes
+     * of the extended header and end with a newline. Lengths are compared without adding to the position, so a
+     * record that claims up to 2^31 - 1 bytes cannot overflow.
+     *
+     * @param at     where the record starts in {@code data}
+     * @param space  where the space after the digits is (or where the scan stopped)
+     * @param offset the record's offset in the archive, for messages
+     */
+    static int paxRecordLength(byte[] data, int at, int space, int remaining, String res, long offset)
+            throws FormatException {
+        int digits = space - at;
+        FormatException.check(digits >= 1 && digits <= MAX_PAX_LENGTH_DIGITS && space < data.length
+                && data[space] == ' ', res, "pax record", offset, "record length is not 1 to 10 decimal digits"
+                + " followed by a space");
+        long len = 0;
+        for (int k = at; k < space; k++) {
+            int d = data[k] - '0';
+            FormatException.check(d >= 0 && d <= 9, res, "pax record", offset, "record length is not decimal");
+            len = len * 10 + d;
+        }
+        FormatException.check(len > digits + 1 && len <= remaining, res, "pax record", offset, "record length "
+                + len + " does not fit the " + remaining + " bytes left in the extended header");
+        FormatException.check(data[at + (int) len - 1] == '\n', res, "pax record", offset, "record of " + len
+                + " bytes does not end with a newline");
+        return (int) len;
+    }
+
     /** @return {size, path} records of a pax extended header, each null when absent. */
     private static String[] parsePax(byte[] data, String res, long offset) throws FormatException {
         String[] out = new String[2];
@@ -153,17 +185,10 @@ public final class TarFormat {
                 break;
             }
             int sp = i;
-            while (sp < data.length && data[sp] != ' ') {
+            while (sp < data.length && data[sp] != ' ' && sp - i <= MAX_PAX_LENGTH_DIGITS) {
                 sp++;
             }
-            int len;
-            try {
-                len = Integer.parseInt(new String(data, i, sp - i, StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                throw new FormatException(res, "pax record", offset + i, "bad record length");
-            }
-            FormatException.check(len > sp - i + 1 && i + len <= data.length && data[i + len - 1] == '\n', res,
-                    "pax record", offset + i, "record length " + len + " does not fit the extended header");
+            int len = paxRecordLength(data, i, sp, data.length - i, res, offset + i);
             String rec = new String(data, sp + 1, i + len - 1 - (sp + 1), StandardCharsets.UTF_8);
             int eq = rec.indexOf('=');
             FormatException.check(eq > 0, res, "pax record", offset + i, "record without '='");

@@ -3,6 +3,11 @@ package io.overlaybd.image;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.overlaybd.core.AtomicFileOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -85,11 +90,37 @@ public final class ImageConfig {
      * @throws NoSuchFileException if the config file does not exist
      */
     public static ImageConfig read(Path configFile) throws IOException {
-        String text = Files.readString(configFile, StandardCharsets.UTF_8);
+        long size = Files.size(configFile);
+        if (size > MAX_CONFIG_BYTES) {
+            throw new ConfigException(configFile, "$", "file of " + size + " bytes exceeds the limit of "
+                    + MAX_CONFIG_BYTES + " bytes for a config");
+        }
+        String text = decodeUtf8(Files.readAllBytes(configFile), configFile);
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1); // a byte order mark some editors write
         }
         return parse(text, configFile);
+    }
+
+    /** Largest config.json read (1 MiB); real ones are a few hundred bytes per layer, for at most 256 layers. */
+    public static final int MAX_CONFIG_BYTES = 1 << 20;
+
+    /** Decodes UTF-8 strictly (RFC 8259 requires it), naming the byte offset of the first invalid sequence. */
+    static String decodeUtf8(byte[] bytes, Path configFile) throws ConfigException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = decoder.decode(in, out, true);
+        if (r.isUnderflow()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            throw new ConfigException(configFile, "$", "invalid UTF-8 at byte offset " + in.position() + " ("
+                    + r.length() + " byte" + (r.length() == 1 ? "" : "s") + " starting 0x"
+                    + String.format("%02x", bytes[in.position()] & 0xFF) + ")");
+        }
+        return out.flip().toString();
     }
 
     /** Parses config text; relative paths resolve against {@code configFile}'s folder. */

@@ -16,9 +16,7 @@ import java.util.UUID;
 public record CreateOptions(long virtualSize, UUID uuid, UUID parentUuid, String userTag) {
     /** @throws IllegalArgumentException for a negative size or an oversized tag */
     public CreateOptions {
-        if (virtualSize < 0 || virtualSize >= (1L << 59)) {
-            throw new IllegalArgumentException("virtual size " + virtualSize + " outside [0, 2^59)");
-        }
+        LsmtFormat.requireVirtualSize(virtualSize);
         LsmtHeader.builder().userTag(userTag);
     }
 

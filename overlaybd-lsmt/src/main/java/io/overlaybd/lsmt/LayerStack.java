@@ -1,5 +1,6 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.AtomicFileOutput;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
@@ -25,30 +26,36 @@ import java.util.UUID;
  * <p>Thread-safety: the read-only part is immutable and safe for concurrent readers; with an upper, the upper's
  * lock serializes writes against reads (see {@link WritableLayer}).
  */
-public final class LayerStack implements RandomAccessBlockDevice {
+public final class LayerStack extends AbstractBlockDevice {
     private final List<LsmtLayer> layers;
     private final WritableLayer upper;
     private final SegmentIndex merged;
     private final RandomAccessBlockDevice[] byTag;
     private final long size;
+    /** The size of the read-only layers alone (FORMAT.md §4): what a merge of them holds. */
+    private final long lowerSize;
     private final boolean ownsLayers;
-    private final String description;
-    private volatile boolean closed;
 
-    private LayerStack(List<LsmtLayer> layers, WritableLayer upper, SegmentIndex merged, long size,
+    private LayerStack(List<LsmtLayer> layers, WritableLayer upper, SegmentIndex merged, long size, long lowerSize,
                        boolean ownsLayers) {
+        super(describe(layers, upper));
         this.layers = layers;
         this.upper = upper;
         this.merged = merged;
         this.size = size;
+        this.lowerSize = lowerSize;
         this.ownsLayers = ownsLayers;
         int n = layers.size();
         this.byTag = new RandomAccessBlockDevice[n];
         for (int level = 0; level < n; level++) {
             byTag[level] = layers.get(n - 1 - level).blob();
         }
+    }
+
+    private static String describe(List<LsmtLayer> layers, WritableLayer upper) {
+        int n = layers.size();
         String top = upper != null ? upper.description() : layers.get(n - 1).description();
-        this.description = "lsmt-stack(" + n + (n == 1 ? " layer" : " layers") + (upper != null ? " + rw" : "")
+        return "lsmt-stack(" + n + (n == 1 ? " layer" : " layers") + (upper != null ? " + rw" : "")
                 + ", top " + top + ")";
     }
 
@@ -123,7 +130,7 @@ public final class LayerStack implements RandomAccessBlockDevice {
             }
             size = upper.virtualSize() != 0 ? upper.virtualSize() : lowerSize;
         }
-        return new LayerStack(layers, upper, merged, size, options.ownsLayers());
+        return new LayerStack(layers, upper, merged, size, lowerSize, options.ownsLayers());
     }
 
     /** @return the read-only layers, lowest first (unmodifiable). */
@@ -185,7 +192,7 @@ public final class LayerStack implements RandomAccessBlockDevice {
 
     private WritableLayer requireUpper() {
         if (upper == null) {
-            throw new IllegalStateException(description + " has no writable upper layer");
+            throw new IllegalStateException(description() + " has no writable upper layer");
         }
         return upper;
     }
@@ -193,7 +200,10 @@ public final class LayerStack implements RandomAccessBlockDevice {
     /**
      * Merges the read-only layers into one sealed layer written sequentially to {@code out}, as
      * {@code overlaybd-merge} does (FORMAT.md §5 "Merge"): the merged index compacted, data copied from each
-     * entry's layer, tags kept (top-first level). Header: virtual size of the top layer's header, UUID from the
+     * entry's layer, tags kept (top-first level). Header: the virtual size the read-only layers read as (the topmost
+     * trailer size above 0; the reference takes the top layer's header field, which is the same value in every
+     * layer it writes, but a layer whose header and trailer disagree would merge into a layer of another size than
+     * the stack), UUID from the
      * options (else null), parent from the options (else the bottom layer's parent), user tag from the options (else
      * empty). The upper layer, if any, is not included. {@code out} is neither flushed nor closed.
      *
@@ -203,9 +213,8 @@ public final class LayerStack implements RandomAccessBlockDevice {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        LsmtLayer top = layers.get(layers.size() - 1);
         UUID parent = options.parentUuid() != null ? options.parentUuid() : layers.get(0).header().parentUuid();
-        return SealedLayerWriter.write(out, top.header().virtualSize(), options.uuid(), parent, options.userTag(),
+        return SealedLayerWriter.write(out, lowerSize, options.uuid(), parent, options.userTag(),
                 merged, byTag, true);
     }
 
@@ -228,13 +237,7 @@ public final class LayerStack implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
-        if (n <= 0) {
-            return n;
-        }
-        ensureOpen();
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         if (upper == null) {
             IndexedReads.read(merged, byTag, position, dst, dstOffset, n);
         } else {
@@ -243,51 +246,13 @@ public final class LayerStack implements RandomAccessBlockDevice {
         return n;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
+    /** Closes the layers and the upper if the stack owns them. */
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Closes the layers and the upper if the stack owns them; a second call is harmless. */
-    @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void closeResources() throws IOException {
         if (ownsLayers) {
-            IOException first = null;
             List<AutoCloseable> all = new ArrayList<>(layers);
-            if (upper != null) {
-                all.add(upper);
-            }
-            for (AutoCloseable c : all) {
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+            all.add(upper);
+            closeAll(all);
         }
     }
 }

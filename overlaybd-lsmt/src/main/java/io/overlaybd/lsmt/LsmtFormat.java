@@ -1,5 +1,7 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.FormatException;
+
 /**
  * On-disk constants of the LSMT layer format, each citing its section of {@code shared/FORMAT.md}. Values only; no
  * behaviour. Thread-safe (immutable).
@@ -93,6 +95,14 @@ public final class LsmtFormat {
     /** End of the offset space that merges start from (§4: {@code [0, 2^50)}). */
     public static final long OFFSET_SPACE_END = 1L << 50;
 
+    /**
+     * Largest virtual size in bytes: every sector of the device must have an offset below {@link #INVALID_OFFSET}
+     * (§2.3, 50-bit offsets), so {@code (2^50 - 1) * 512}. The reference does not check the field; this SDK refuses
+     * larger values when it opens any header or trailer and before it writes one, so that what it opens it can
+     * also commit, seal and merge.
+     */
+    public static final long MAX_VIRTUAL_SIZE = INVALID_OFFSET << SECTOR_SHIFT;
+
     /** Reference limit on entries of a sealed layer's index (C++ MAX_LSMT_RO_INDEX_SIZE, §3, §7.6). */
     public static final long MAX_SEALED_INDEX_ENTRIES = 1_000_000L;
     /** Reference limit on entries of a writable layer's log and of a merged index (§3, §4, §7.6). */
@@ -110,5 +120,54 @@ public final class LsmtFormat {
     public static final long RW_INDEX_LOG_START = HEADER_SIZE;
 
     private LsmtFormat() {
+    }
+
+    // ------------------------------------------------------------------------------------------ field rules
+    // One rule per field, used by the readers when they open a file and by the writers before they write one.
+
+    /** @return whether {@code virtualSize} is a valid {@code virtual_size} field: {@code [0, MAX_VIRTUAL_SIZE]} */
+    public static boolean isValidVirtualSize(long virtualSize) {
+        return virtualSize >= 0 && virtualSize <= MAX_VIRTUAL_SIZE;
+    }
+
+    /**
+     * Checks the {@code virtual_size} of a header or trailer read from {@code resource}.
+     *
+     * @param headerAt where the header or trailer starts in the resource (the field is at +48)
+     * @throws FormatException naming the resource, the structure and the field's offset
+     */
+    static void checkVirtualSize(long virtualSize, String resource, String structure, long headerAt)
+            throws FormatException {
+        FormatException.check(isValidVirtualSize(virtualSize), resource, structure, headerAt + OFF_VIRTUAL_SIZE,
+                "virtual_size " + Long.toUnsignedString(virtualSize) + " is outside [0, " + MAX_VIRTUAL_SIZE
+                        + "] (2^50 - 1 sectors)");
+    }
+
+    /** @throws IllegalArgumentException unless {@link #isValidVirtualSize(long)}; for writers and options */
+    static long requireVirtualSize(long virtualSize) {
+        if (!isValidVirtualSize(virtualSize)) {
+            throw new IllegalArgumentException("virtual size " + virtualSize + " outside [0, " + MAX_VIRTUAL_SIZE
+                    + "] (2^50 - 1 sectors of 512 bytes)");
+        }
+        return virtualSize;
+    }
+
+    /**
+     * @return whether {@code [offset, offset + length)} in sectors is a valid mapped range (§2.3): length in
+     *         {@code [1, MAX_LENGTH]} and the whole range below {@link #INVALID_OFFSET}, so that every piece a commit
+     *         cuts from it still has a valid offset
+     */
+    public static boolean isValidRange(long offset, long length) {
+        return offset >= 0 && length >= 1 && length <= MAX_LENGTH && offset < INVALID_OFFSET
+                && length <= INVALID_OFFSET - offset;
+    }
+
+    /** @return why {@code [offset, offset + length)} is not a valid mapped range, for messages */
+    static String rangeProblem(long offset, long length) {
+        if (length > MAX_LENGTH) {
+            return "length " + length + " > " + MAX_LENGTH;
+        }
+        return "sectors [" + offset + ", +" + length + ") run past the 50-bit offset space (end "
+                + (offset + length) + " > " + INVALID_OFFSET + ")";
     }
 }

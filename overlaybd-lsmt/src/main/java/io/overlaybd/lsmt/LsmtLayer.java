@@ -1,5 +1,6 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.LittleEndian;
 import io.overlaybd.core.RandomAccessBlockDevice;
@@ -21,7 +22,7 @@ import java.util.UUID;
  * <p>Thread-safety: immutable after open; reads are positional and safe from any number of threads when the blob's
  * reads are.
  */
-public final class LsmtLayer implements RandomAccessBlockDevice {
+public final class LsmtLayer extends AbstractBlockDevice {
     private static final String HEADER = "lsmt header";
     private static final String TRAILER = "lsmt trailer";
     private static final String INDEX = "lsmt index";
@@ -32,18 +33,16 @@ public final class LsmtLayer implements RandomAccessBlockDevice {
     private final LsmtHeader trailer;
     private final SegmentIndex index;
     private final RandomAccessBlockDevice[] byTag;
-    private final String description;
-    private volatile boolean closed;
 
     private LsmtLayer(RandomAccessBlockDevice blob, boolean ownsBlob, LsmtHeader header, LsmtHeader trailer,
                       SegmentIndex index) {
+        super("lsmt(" + blob.description() + ")");
         this.blob = blob;
         this.ownsBlob = ownsBlob;
         this.header = header;
         this.trailer = trailer;
         this.index = index;
         this.byTag = new RandomAccessBlockDevice[] {blob};
-        this.description = "lsmt(" + blob.description() + ")";
     }
 
     /**
@@ -66,18 +65,7 @@ public final class LsmtLayer implements RandomAccessBlockDevice {
             throws IOException {
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(options, "options");
-        try {
-            return doOpen(blob, ownsBlob, options);
-        } catch (IOException | RuntimeException | Error e) {
-            if (ownsBlob) {
-                try {
-                    blob.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
-        }
+        return openOwning(blob, ownsBlob, () -> doOpen(blob, ownsBlob, options));
     }
 
     private static LsmtLayer doOpen(RandomAccessBlockDevice blob, boolean ownsBlob, LayerOptions options)
@@ -114,8 +102,8 @@ public final class LsmtLayer implements RandomAccessBlockDevice {
         FormatException.check(indexSize * LsmtFormat.MAPPING_SIZE <= trailerOff - indexOffset, res, TRAILER,
                 trailerOff + LsmtFormat.OFF_INDEX_SIZE, "index of " + indexSize + " entries at " + indexOffset
                         + " runs past the trailer at " + trailerOff);
-        FormatException.check(trailer.virtualSize() >= 0, res, TRAILER, trailerOff + LsmtFormat.OFF_VIRTUAL_SIZE,
-                "virtual_size " + Long.toUnsignedString(trailer.virtualSize()) + " is too large");
+        LsmtFormat.checkVirtualSize(header.virtualSize(), res, HEADER, 0);
+        LsmtFormat.checkVirtualSize(trailer.virtualSize(), res, TRAILER, trailerOff);
         SegmentIndex index = readSealedIndex(blob, indexOffset, (int) indexSize);
         return new LsmtLayer(blob, ownsBlob, header, trailer, index);
     }
@@ -145,8 +133,8 @@ public final class LsmtLayer implements RandomAccessBlockDevice {
                 FormatException.check(off >= prevEnd, res, INDEX, at, "entry " + entry + " ("
                         + SegmentMapping.of(lo, hi) + ") starts before the end " + prevEnd
                         + " of the previous entry: index unsorted or overlapping");
-                FormatException.check(len <= LsmtFormat.MAX_LENGTH, res, INDEX, at, "entry " + entry
-                        + " has length " + len + " > " + LsmtFormat.MAX_LENGTH);
+                FormatException.check(LsmtFormat.isValidRange(off, len), res, INDEX, at, "entry " + entry
+                        + ": " + LsmtFormat.rangeProblem(off, len));
                 long moff = SegmentMapping.moffsetOf(hi);
                 boolean zeroed = SegmentMapping.zeroedOf(hi);
                 if (zeroed) {
@@ -235,37 +223,16 @@ public final class LsmtLayer implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        int n = RandomAccessBlockDevice.readLength(size(), position, length);
-        if (n <= 0) {
-            return n;
-        }
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         IndexedReads.read(index, byTag, position, dst, dstOffset, n);
         return n;
     }
 
+    /** Closes the blob if this layer owns it. */
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Closes the blob if this layer owns it; a second call is harmless. */
-    @Override
-    public void close() throws IOException {
-        if (!closed) {
-            closed = true;
-            if (ownsBlob) {
-                blob.close();
-            }
+    protected void closeResources() throws IOException {
+        if (ownsBlob) {
+            blob.close();
         }
     }
 }

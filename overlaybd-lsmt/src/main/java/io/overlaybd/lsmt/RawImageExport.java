@@ -5,7 +5,6 @@ import io.overlaybd.core.RandomAccessBlockDevice;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -32,7 +31,7 @@ public final class RawImageExport {
         try (AtomicFileOutput out = AtomicFileOutput.create(target)) {
             long written;
             if (sparse) {
-                written = writeSparse(device, out.channel());
+                written = writeSparse(device, out);
             } else {
                 written = export(device, out.stream());
             }
@@ -58,7 +57,7 @@ public final class RawImageExport {
         return size;
     }
 
-    private static long writeSparse(RandomAccessBlockDevice device, FileChannel ch) throws IOException {
+    private static long writeSparse(RandomAccessBlockDevice device, AtomicFileOutput ch) throws IOException {
         long size = device.size();
         long written = 0;
         byte[] buf = new byte[CHUNK];
@@ -72,16 +71,13 @@ public final class RawImageExport {
         } else {
             written = copyNonZero(device, ch, 0, size, buf);
         }
-        if (ch.size() < size) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (one.hasRemaining()) {
-                ch.write(one, size - 1);
-            }
+        if (ch.channel().size() < size) {
+            ch.write(ByteBuffer.allocate(1), size - 1);
         }
         return written;
     }
 
-    private static long copyNonZero(RandomAccessBlockDevice device, FileChannel ch, long from, long to, byte[] buf)
+    private static long copyNonZero(RandomAccessBlockDevice device, AtomicFileOutput ch, long from, long to, byte[] buf)
             throws IOException {
         long written = 0;
         for (long pos = from; pos < to; ) {
@@ -108,12 +104,8 @@ public final class RawImageExport {
         return written;
     }
 
-    private static long writeAt(FileChannel ch, byte[] buf, int from, int to, long base) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(buf, from, to - from);
-        long p = base + from;
-        while (bb.hasRemaining()) {
-            p += ch.write(bb, p);
-        }
+    private static long writeAt(AtomicFileOutput ch, byte[] buf, int from, int to, long base) throws IOException {
+        ch.write(ByteBuffer.wrap(buf, from, to - from), base + from);
         return to - from;
     }
 

@@ -29,6 +29,7 @@ final class SealedLayerWriter {
      */
     static long write(OutputStream out, long virtualSize, UUID uuid, UUID parentUuid, String userTag,
                       SegmentIndex source, RandomAccessBlockDevice[] byTag, boolean keepTag) throws IOException {
+        LsmtFormat.requireVirtualSize(virtualSize);
         LsmtHeader base = LsmtHeader.builder().virtualSize(virtualSize).uuid(uuid).parentUuid(parentUuid)
                 .userTag(userTag).build();
         out.write(base.toBuilder().flags(LsmtFormat.FLAGS_COMMITTED_HEADER).build().encode());
@@ -41,6 +42,11 @@ final class SealedLayerWriter {
             long lo = source.lo(i);
             long hi = source.hi(i);
             long tagBits = keepTag ? hi & TAGS : 0;
+            if (!LsmtFormat.isValidRange(SegmentMapping.offsetOf(lo), SegmentMapping.lengthOf(lo))) {
+                throw new IllegalArgumentException("entry " + i + " of the source index ("
+                        + SegmentMapping.of(lo, hi) + "): " + LsmtFormat.rangeProblem(SegmentMapping.offsetOf(lo),
+                        SegmentMapping.lengthOf(lo)));
+            }
             if ((hi & ZBIT) != 0) {
                 compactor.add(lo, cursor | ZBIT | tagBits);
                 continue;

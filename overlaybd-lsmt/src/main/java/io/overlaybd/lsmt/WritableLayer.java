@@ -1,9 +1,11 @@
 package io.overlaybd.lsmt;
 
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.AtomicFileOutput;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.LittleEndian;
 import io.overlaybd.core.RandomAccessBlockDevice;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -36,10 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Thread-safety.</b> Safe for concurrent use: reads share a read lock and may run in parallel; writes,
  * discards and commits take the write lock and are serialized (a read sees each operation wholly or not at all).
  */
-public final class WritableLayer implements RandomAccessBlockDevice {
-    private static final String DATA_HEADER = "lsmt data header";
-    private static final String INDEX_HEADER = "lsmt index header";
-    private static final String LOG = "lsmt index log";
+public final class WritableLayer extends AbstractBlockDevice {
     private static final long MASK = SegmentMapping.OFFSET_MASK;
     private static final long MOFF = SegmentMapping.MOFFSET_MASK;
     private static final long ZBIT = SegmentMapping.ZEROED_BIT;
@@ -51,7 +50,6 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     private final RandomAccessBlockDevice dataDevice;
     private final RandomAccessBlockDevice[] dataByTag;
     private final boolean readOnly;
-    private final String description;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     // guarded by lock
     private final MutableSegmentMap map;
@@ -62,11 +60,11 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     // guarded by lock (write); volatile for lock-free reads of the header fields
     private volatile LsmtHeader dataHeader;
     private volatile LsmtHeader indexHeader;
-    private volatile boolean closed;
 
     private WritableLayer(Path dataPath, Path indexPath, FileChannel data, FileChannel indexLog, boolean readOnly,
                           LsmtHeader dataHeader, LsmtHeader indexHeader, MutableSegmentMap map, long dataEnd,
                           long indexEnd) {
+        super("lsmt-rw(" + dataPath + ", " + indexPath + ")");
         this.dataPath = dataPath;
         this.indexPath = indexPath;
         this.data = data;
@@ -77,8 +75,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         this.map = map;
         this.dataEnd = dataEnd;
         this.indexEnd = indexEnd;
-        this.description = "lsmt-rw(" + dataPath + ", " + indexPath + ")";
-        this.dataDevice = new DataFile(data, dataPath.toString());
+        this.dataDevice = new DataFile(dataPath.toString());
         this.dataByTag = new RandomAccessBlockDevice[] {dataDevice};
     }
 
@@ -155,86 +152,9 @@ public final class WritableLayer implements RandomAccessBlockDevice {
 
     private static WritableLayer replay(Path data, Path index, FileChannel dc, FileChannel ic, boolean readOnly)
             throws IOException {
-        String dres = data.toString();
-        String ires = index.toString();
-        long dataSize = dc.size();
-        long indexSize = ic.size();
-        byte[] buf = new byte[LsmtFormat.HEADER_SIZE];
-        FormatException.check(dataSize >= LsmtFormat.HEADER_SIZE, dres, DATA_HEADER, 0,
-                "file of " + dataSize + " bytes is shorter than a header (4096)");
-        FormatException.check(indexSize >= LsmtFormat.HEADER_SIZE, ires, INDEX_HEADER, 0,
-                "file of " + indexSize + " bytes is shorter than a header (4096)");
-        readFully(dc, buf, 0);
-        FormatException.check(LsmtHeader.hasMagic(buf, 0), dres, DATA_HEADER, 0, "bad lsmt magic: got "
-                + LsmtLayer.hex(buf, 0, 24));
-        LsmtHeader dh = LsmtHeader.decode(buf);
-        FormatException.check(dh.isHeader() && dh.isDataFile(), dres, DATA_HEADER, LsmtFormat.OFF_FLAGS,
-                String.format("flags 0x%08x: expected a data file header (0x3)", dh.flags()));
-        FormatException.check(!dh.isSparseRw(), dres, DATA_HEADER, LsmtFormat.OFF_FLAGS,
-                String.format("flags 0x%08x: sparse RW layers (bit 4) are not supported", dh.flags()));
-        readFully(ic, buf, 0);
-        FormatException.check(LsmtHeader.hasMagic(buf, 0), ires, INDEX_HEADER, 0, "bad lsmt magic: got "
-                + LsmtLayer.hex(buf, 0, 24));
-        LsmtHeader ih = LsmtHeader.decode(buf);
-        FormatException.check(ih.isHeader() && !ih.isDataFile() && !ih.isSealed(), ires, INDEX_HEADER,
-                LsmtFormat.OFF_FLAGS, String.format("flags 0x%08x: expected an index file header, bits"
-                        + " header/data/sealed = 1/0/0 (0x1)", ih.flags()));
-        FormatException.check(ih.indexOffset() == LsmtFormat.RW_INDEX_LOG_START, ires, INDEX_HEADER,
-                LsmtFormat.OFF_INDEX_OFFSET, "index_offset " + ih.indexOffset() + ", expected 4096");
-        FormatException.check(ih.virtualSize() >= 0 && ih.virtualSize() < (1L << 59), ires, INDEX_HEADER,
-                LsmtFormat.OFF_VIRTUAL_SIZE, "virtual_size " + Long.toUnsignedString(ih.virtualSize())
-                        + " is too large");
-        long n = (indexSize - LsmtFormat.HEADER_SIZE) / LsmtFormat.MAPPING_SIZE;
-        FormatException.check(n <= LsmtFormat.MAX_RW_INDEX_ENTRIES, ires, LOG, LsmtFormat.HEADER_SIZE,
-                "log of " + n + " entries exceeds the limit of " + LsmtFormat.MAX_RW_INDEX_ENTRIES);
-        long dataSectors = dataSize >>> LsmtFormat.SECTOR_SHIFT;
-        MutableSegmentMap map = new MutableSegmentMap();
-        byte[] chunk = new byte[1 << 16];
-        ByteBuffer bb = ByteBuffer.wrap(chunk);
-        for (long done = 0; done < n; ) {
-            int k = (int) Math.min(n - done, chunk.length / LsmtFormat.MAPPING_SIZE);
-            long at = LsmtFormat.HEADER_SIZE + done * LsmtFormat.MAPPING_SIZE;
-            bb.clear().limit(k * LsmtFormat.MAPPING_SIZE);
-            readFully(ic, bb, at, ires);
-            for (int j = 0; j < k; j++) {
-                long lo = LittleEndian.getLong(chunk, j * LsmtFormat.MAPPING_SIZE);
-                long hi = LittleEndian.getLong(chunk, j * LsmtFormat.MAPPING_SIZE + 8);
-                long off = lo & MASK;
-                long len = lo >>> 50;
-                if (off == LsmtFormat.INVALID_OFFSET || len == 0) {
-                    continue;
-                }
-                long pos = at + (long) j * LsmtFormat.MAPPING_SIZE;
-                long moff = hi & MOFF;
-                boolean z = (hi & ZBIT) != 0;
-                long mend = z ? moff : moff + len;
-                FormatException.check(len <= LsmtFormat.MAX_LENGTH, ires, LOG, pos, "entry "
-                        + (done + j) + " has length " + len + " > " + LsmtFormat.MAX_LENGTH);
-                FormatException.check(moff >= LsmtFormat.DATA_START_SECTOR && mend <= dataSectors, ires, LOG, pos,
-                        "entry " + (done + j) + " (" + SegmentMapping.of(lo, hi) + ") maps outside the data file's "
-                                + dataSectors + " sectors (" + data + ")");
-                map.put(lo, hi & ~(0xFFL << 56));
-            }
-            done += k;
-        }
-        long dataEnd = (dataSize + LsmtFormat.SECTOR - 1) & -LsmtFormat.SECTOR;
-        long indexEnd = LsmtFormat.HEADER_SIZE + n * LsmtFormat.MAPPING_SIZE;
-        return new WritableLayer(data, index, dc, ic, readOnly, dh, ih, map, dataEnd, indexEnd);
-    }
-
-    private static void readFully(FileChannel ch, byte[] buf, long pos) throws IOException {
-        readFully(ch, ByteBuffer.wrap(buf), pos, "file");
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer bb, long pos, String res) throws IOException {
-        long p = pos;
-        while (bb.hasRemaining()) {
-            int r = ch.read(bb, p);
-            if (r < 0) {
-                throw new java.io.EOFException("unexpected end of " + res + " at offset " + p);
-            }
-            p += r;
-        }
+        IndexLog.Replayed r = IndexLog.replay(data, index, dc, ic);
+        return new WritableLayer(data, index, dc, ic, readOnly, r.dataHeader(), r.indexHeader(), r.map(),
+                r.dataEnd(), r.indexEnd());
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer bb, long pos) throws IOException {
@@ -328,11 +248,9 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     }
 
     private void checkWritable() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
+        ensureOpen();
         if (readOnly) {
-            throw new IllegalStateException(description + " was opened read-only");
+            throw new IllegalStateException(description() + " was opened read-only");
         }
     }
 
@@ -347,7 +265,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         long vsize = virtualSize();
         if (position > vsize || vsize - position < length) {
             throw new IllegalArgumentException("range [" + position + ", +" + length + ") leaves the virtual size "
-                    + vsize + " of " + description);
+                    + vsize + " of " + description());
         }
     }
 
@@ -358,9 +276,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
         lock.writeLock().lock();
         try {
-            if (closed) {
-                throw new IllegalStateException(description + " is closed");
-            }
+            ensureOpen();
             data.force(false);
             indexLog.force(false);
         } finally {
@@ -375,9 +291,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
      * @throws IllegalArgumentException if the size is negative
      */
     public void setVirtualSize(long size) throws IOException {
-        if (size < 0 || size >= (1L << 59)) {
-            throw new IllegalArgumentException("virtual size " + size);
-        }
+        LsmtFormat.requireVirtualSize(size);
         checkWritable();
         lock.writeLock().lock();
         try {
@@ -454,7 +368,9 @@ public final class WritableLayer implements RandomAccessBlockDevice {
 
     /**
      * Commits this layer into a sealed layer written sequentially to {@code out} (FORMAT.md §5), byte-identical to
-     * {@code overlaybd-commit}: virtual size from the data file's header, UUID from the options (else null), parent
+     * {@code overlaybd-commit}: virtual size the layer reads as (the index file's header; the reference takes the data
+     * file's, which is the same value in every pair it writes, but a pair whose headers disagree would commit into
+     * a layer of another size than its source), UUID from the options (else null), parent
      * from the options (else this layer's parent), user tag from the options. Blocks writers while it runs;
      * {@code out} is neither flushed nor closed.
      *
@@ -468,7 +384,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
             ensureOpen();
             LsmtHeader dh = dataHeader;
             UUID parent = options.parentUuid() != null ? options.parentUuid() : dh.parentUuid();
-            return SealedLayerWriter.write(out, dh.virtualSize(), options.uuid(), parent, options.userTag(),
+            return SealedLayerWriter.write(out, virtualSize(), options.uuid(), parent, options.userTag(),
                     map.snapshot(), dataByTag, false);
         } finally {
             lock.readLock().unlock();
@@ -515,8 +431,8 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     /**
      * Seals the layer in place (FORMAT.md §3, {@code overlaybd-commit --seal}): appends the sorted map at the data
      * file's end, padded to 512 bytes with zero entries not counted in index_size, then a trailer (0x6) with the
-     * data header's fields, forces the data file and closes this layer. The data file can then be opened with
-     * {@link LsmtLayer#open}.
+     * data header's fields and the layer's virtual size, forces the data file and closes this layer. The data file
+     * can then be opened with {@link LsmtLayer#open}.
      */
     public void sealInPlace() throws IOException {
         checkWritable();
@@ -533,7 +449,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
             long indexOffset = dataEnd;
             writeFully(data, ByteBuffer.wrap(raw), indexOffset);
             LsmtHeader trailer = dataHeader.toBuilder().flags(LsmtFormat.FLAGS_SEALED_TRAILER)
-                    .indexOffset(indexOffset).indexSize(n).build();
+                    .indexOffset(indexOffset).indexSize(n).virtualSize(virtualSize()).build();
             writeFully(data, ByteBuffer.wrap(trailer.encode()), indexOffset + bytes);
             dataEnd = indexOffset + bytes + LsmtFormat.HEADER_SIZE;
             data.force(false);
@@ -550,12 +466,7 @@ public final class WritableLayer implements RandomAccessBlockDevice {
     }
 
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        int n = RandomAccessBlockDevice.readLength(size(), position, length);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         readThrough(position, dst, dstOffset, n, null, null);
         return n;
     }
@@ -613,31 +524,11 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
+    /** Closes both files without forcing them (see {@link #flush()}), once every running read has finished. */
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
-
-    /** Closes both files without forcing them (see {@link #flush()}); a second call is harmless. */
-    @Override
-    public void close() throws IOException {
+    protected void closeResources() throws IOException {
         lock.writeLock().lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
             try {
                 data.close();
             } finally {
@@ -648,46 +539,33 @@ public final class WritableLayer implements RandomAccessBlockDevice {
         }
     }
 
-    /** Positional reads of the growing data file (its size is not fixed, unlike FileDevice's). */
-    private static final class DataFile implements RandomAccessBlockDevice {
-        private final FileChannel channel;
-        private final String description;
-
-        DataFile(FileChannel channel, String description) {
-            this.channel = channel;
-            this.description = description;
+    /**
+     * Positional reads of the growing data file, whose size is where the layer's writes end. Only read under the
+     * layer's read lock, which keeps the end stable and the channel open.
+     */
+    private final class DataFile extends AbstractBlockDevice {
+        DataFile(String description) {
+            super(description);
         }
 
         @Override
         public long size() {
-            try {
-                return channel.size();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            return dataEnd;
         }
 
         @Override
-        public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
+        protected int readAt(long position, byte[] dst, int dstOffset, int length) throws IOException {
             ByteBuffer bb = ByteBuffer.wrap(dst, dstOffset, length);
             int done = 0;
             while (bb.hasRemaining()) {
-                int r = channel.read(bb, position + done);
+                int r = data.read(bb, position + done);
                 if (r < 0) {
-                    break;
+                    throw new EOFException(description() + " ends at offset " + (position + done)
+                            + ", before the data its index maps");
                 }
                 done += r;
             }
-            return done == 0 && length > 0 ? -1 : done;
-        }
-
-        @Override
-        public String description() {
-            return description;
-        }
-
-        @Override
-        public void close() {
+            return done;
         }
     }
 }

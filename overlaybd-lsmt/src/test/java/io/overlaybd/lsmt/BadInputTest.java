@@ -300,7 +300,7 @@ class BadInputTest {
             }
 
             @Override
-            public int read(long position, byte[] dst, int off, int len) {
+            public int read(long position, byte[] dst, int off, int len) throws IOException {
                 return m.read(position, dst, off, len);
             }
 

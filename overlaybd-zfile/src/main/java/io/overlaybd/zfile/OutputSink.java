@@ -4,7 +4,6 @@ import io.overlaybd.core.AtomicFileOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -43,12 +42,7 @@ abstract class OutputSink {
         @Override
         void patch(long position, byte[] b) throws IOException {
             out.flush();
-            FileChannel ch = file.channel();
-            ByteBuffer buf = ByteBuffer.wrap(b);
-            long at = position;
-            while (buf.hasRemaining()) {
-                at += ch.write(buf, at);
-            }
+            file.write(ByteBuffer.wrap(b), position);
         }
 
         @Override

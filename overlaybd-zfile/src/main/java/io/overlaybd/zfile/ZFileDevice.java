@@ -3,6 +3,7 @@ package io.overlaybd.zfile;
 import static io.overlaybd.zfile.ZFileFormat.*;
 
 import com.github.luben.zstd.ZstdException;
+import io.overlaybd.core.AbstractBlockDevice;
 import io.overlaybd.core.ChecksumMismatchException;
 import io.overlaybd.core.Crc32c;
 import io.overlaybd.core.FormatException;
@@ -38,14 +39,13 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <p><b>Thread-safety:</b> safe for concurrent reads from any number of threads (the jump table is immutable and
  * all scratch state is thread-confined), provided the source device is, as every device of this SDK is.
  */
-public final class ZFileDevice implements RandomAccessBlockDevice {
+public final class ZFileDevice extends AbstractBlockDevice {
     private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
     private static final AtomicLong IDS = new AtomicLong();
 
     private final RandomAccessBlockDevice source;
     private final boolean ownsSource;
     private final Options options;
-    private final String description;
     private final ZFileHeader header;
     private final ZFileHeader trailer;
     private final ZFileHeader effective;
@@ -60,14 +60,13 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
     private final JumpTable table;
     private final int maxStored;
     private final long id = IDS.incrementAndGet();
-    private volatile boolean closed;
 
     private ZFileDevice(RandomAccessBlockDevice source, boolean ownsSource, Options options, ZFileHeader header,
                         ZFileHeader trailer, ZFileHeader effective, JumpTable table, int maxStored) {
+        super("zfile(" + source.description() + ")");
         this.source = source;
         this.ownsSource = ownsSource;
         this.options = options;
-        this.description = "zfile(" + source.description() + ")";
         this.header = header;
         this.trailer = trailer;
         this.effective = effective;
@@ -139,164 +138,14 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                                     boolean trailerOnly) throws IOException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
-        try {
-            return openUnchecked(source, options, ownsSource, trailerOnly);
-        } catch (Throwable t) {
-            if (ownsSource) {
-                try {
-                    source.close();
-                } catch (Throwable c) {
-                    t.addSuppressed(c);
-                }
-            }
-            throw t;
-        }
+        return openOwning(source, ownsSource, () -> openUnchecked(source, options, ownsSource, trailerOnly));
     }
 
     private static ZFileDevice openUnchecked(RandomAccessBlockDevice source, Options options, boolean ownsSource,
                                              boolean trailerOnly) throws IOException {
-        String res = "zfile(" + source.description() + ")";
-        long fileSize = source.size();
-        FormatException.check(fileSize >= HEADER_SIZE, res, "zfile header", 0,
-                "file of " + fileSize + " bytes is shorter than the 512-byte header");
-        ZFileHeader header = null;
-        if (!trailerOnly) {
-            header = readBlock(source, 0);
-            FormatException.check(header.magicOk(), res, "zfile header", 0, "bad magic: not a zfile");
-            FormatException.check(header.isHeader(), res, "zfile header", OFF_FLAGS,
-                    String.format("flags 0x%016x have bit 0 (header) clear: not a zfile header", header.flags()));
-            if (header.hasDigest() && !header.digestMatches()) {
-                throw new ChecksumMismatchException(res, "zfile header digest", OFF_DIGEST, -1,
-                        header.digest() & 0xFFFFFFFFL, header.computedDigest() & 0xFFFFFFFFL);
-            }
-        }
-        ZFileHeader trailer;
-        ZFileHeader effective;
-        long effectiveAt;
-        long limit;
-        String structure;
-        if (header != null && header.isHeaderOverwrite()) {
-            // §1.4 step 3: the header holds the final metadata; the trailer may be missing (§7.4). A trailer
-            // that is present and valid must agree, which also catches a corrupted flags byte that sets bit 3.
-            effective = header;
-            effectiveAt = 0;
-            limit = fileSize;
-            structure = "zfile header";
-            trailer = fileSize >= 2L * HEADER_SIZE ? readBlock(source, fileSize - HEADER_SIZE) : null;
-            if (trailer != null && !isValidTrailer(trailer)) {
-                trailer = null;
-            }
-            if (trailer != null) {
-                checkAgree(res, header, trailer, fileSize - HEADER_SIZE);
-            }
-        } else {
-            FormatException.check(header == null || header.isDataFile(), res, "zfile header", OFF_FLAGS,
-                    String.format("flags 0x%016x have bit 1 (data file) clear", header == null ? 0 : header.flags()));
-            FormatException.check(fileSize >= 2L * HEADER_SIZE, res, "zfile trailer", fileSize,
-                    "file of " + fileSize + " bytes has no room for a 512-byte header and a 512-byte trailer");
-            long at = fileSize - HEADER_SIZE;
-            trailer = readBlock(source, at);
-            FormatException.check(trailer.magicOk(), res, "zfile trailer", at, "bad magic");
-            FormatException.check(!trailer.isHeader() && trailer.isDataFile() && trailer.isSealed(), res,
-                    "zfile trailer", at + OFF_FLAGS, String.format("flags 0x%016x: expected bit 0 clear and bits 1"
-                            + " (data) and 2 (sealed) set", trailer.flags()));
-            if (trailer.hasDigest() && !trailer.digestMatches()) {
-                throw new ChecksumMismatchException(res, "zfile trailer digest", at + OFF_DIGEST, -1,
-                        trailer.digest() & 0xFFFFFFFFL, trailer.computedDigest() & 0xFFFFFFFFL);
-            }
-            effective = trailer;
-            effectiveAt = at;
-            limit = at;
-            structure = "zfile trailer";
-        }
-
-        // fields (§1.4 step 5, §1.5, §8 items 6-7)
-        int algo = effective.algo();
-        FormatException.check(algo == 1 || algo == 2, res, structure, effectiveAt + OFF_ALGO,
-                "unknown algorithm " + algo + ", expected 1 (lz4) or 2 (zstd)");
-        FormatException.check(effective.useDict() == 0, res, structure, effectiveAt + OFF_USE_DICT,
-                "use_dict is " + effective.useDict() + ", expected 0 (dictionaries are not supported)");
-        long bs = effective.blockSize();
-        FormatException.check(bs > 0 && Long.bitCount(bs) == 1 && bs <= MAX_BLOCK_SIZE, res, structure,
-                effectiveAt + OFF_BLOCK_SIZE, "block_size " + bs + " is not a power of two in 1..65536");
-        long n = effective.indexSize();
-        FormatException.check(Long.compareUnsigned(n, options.maxIndexEntries()) <= 0, res, structure,
-                effectiveAt + OFF_INDEX_SIZE, "index_size " + Long.toUnsignedString(n) + " exceeds the limit of "
-                        + options.maxIndexEntries() + " entries");
-        long indexOffset = effective.indexOffset();
-        long dataStart = HEADER_SIZE + effective.dictSize();
-        FormatException.check(Long.compareUnsigned(indexOffset, dataStart) >= 0
-                        && Long.compareUnsigned(indexOffset, limit) <= 0, res, structure,
-                effectiveAt + OFF_INDEX_OFFSET, "index_offset " + Long.toUnsignedString(indexOffset)
-                        + " is outside [" + dataStart + ", " + limit + "]");
-        FormatException.check(4 * n <= limit - indexOffset, res, structure, effectiveAt + OFF_INDEX_SIZE,
-                "jump table of " + n + " entries at " + indexOffset + " runs past " + limit);
-        long original = effective.originalFileSize();
-        int shift = Long.numberOfTrailingZeros(bs);
-        long expectedBlocks = original <= 0 ? 0 : ((original - 1) >>> shift) + 1;
-        FormatException.check(original >= 0 && expectedBlocks == n, res, structure,
-                effectiveAt + OFF_ORIGINAL_SIZE, "original_file_size " + Long.toUnsignedString(original)
-                        + " needs " + expectedBlocks + " blocks of " + bs + " bytes, but index_size is " + n);
-
-        // the jump table (§1.4 steps 6-7): sizes were checked above, so this allocation is backed by file bytes
-        ZFileAlgorithm algorithm = ZFileAlgorithm.fromCode(algo);
-        boolean verify = effective.verify() != 0;
-        int minStored = verify ? BLOCK_CRC_SIZE + 1 : 1;
-        int maxStored = algorithm.compressBound((int) bs) + (verify ? BLOCK_CRC_SIZE : 0);
-        int count = (int) n;
-        JumpTable table = new JumpTable(count, dataStart);
-        byte[] chunk = new byte[(int) Math.min(4L * count, 1 << 16)];
-        int crc = 0;
-        FormatException entryError = null;
-        long pos = dataStart;
-        for (int i = 0; i < count; ) {
-            int k = Math.min(count - i, chunk.length / 4);
-            source.readFully(indexOffset + 4L * i, chunk, 0, 4 * k);
-            crc = Crc32c.compute(crc, chunk, 0, 4 * k);
-            for (int j = 0; j < k; j++, i++) {
-                long len = LittleEndian.getUnsignedInt(chunk, 4 * j);
-                if (entryError == null && (len < minStored || len > maxStored)) {
-                    entryError = new FormatException(res, "zfile jump table", indexOffset + 4L * i, "entry " + i
-                            + " says block " + i + " is " + len + " bytes stored; expected " + minStored + ".."
-                            + maxStored + " for " + algorithm + " blocks of " + bs + " bytes"
-                            + (verify ? " with CRC" : ""));
-                }
-                pos += len;
-                if (entryError == null) {
-                    table.add(i, pos);
-                }
-            }
-        }
-        if (effective.hasDigest() && crc != effective.indexCrc()) {
-            throw new ChecksumMismatchException(res, "zfile jump table", indexOffset, -1,
-                    effective.indexCrc() & 0xFFFFFFFFL, crc & 0xFFFFFFFFL);
-        }
-        if (entryError != null) {
-            throw entryError;
-        }
-        FormatException.check(pos <= indexOffset, res, "zfile jump table", indexOffset,
-                "the blocks end at " + pos + ", past the jump table");
-        return new ZFileDevice(source, ownsSource, options, header, trailer, effective, table, maxStored);
-    }
-
-    private static ZFileHeader readBlock(RandomAccessBlockDevice source, long at) throws IOException {
-        byte[] b = new byte[HEADER_SIZE];
-        source.readFully(at, b, 0, HEADER_SIZE);
-        return ZFileHeader.decode(b);
-    }
-
-    private static boolean isValidTrailer(ZFileHeader t) {
-        return t.magicOk() && !t.isHeader() && t.isDataFile() && t.isSealed()
-                && (!t.hasDigest() || t.digestMatches());
-    }
-
-    private static void checkAgree(String res, ZFileHeader h, ZFileHeader t, long at) throws FormatException {
-        boolean same = h.indexOffset() == t.indexOffset() && h.indexSize() == t.indexSize()
-                && h.originalFileSize() == t.originalFileSize() && h.blockSize() == t.blockSize()
-                && h.algo() == t.algo() && h.verify() == t.verify() && h.dictSize() == t.dictSize()
-                && (!h.hasDigest() || !t.hasDigest() || h.indexCrc() == t.indexCrc());
-        FormatException.check(same, res, "zfile header", 0, "the overwritten header (flag bit 3) disagrees with"
-                + " the trailer at offset " + at + ": header {" + h.summary() + "}, trailer {" + t.summary() + "}");
+        ZFileLayout layout = ZFileLayout.read(source, options.maxIndexEntries(), trailerOnly);
+        return new ZFileDevice(source, ownsSource, options, layout.header, layout.trailer, layout.effective,
+                layout.table, layout.maxStored);
     }
 
     // ---------------------------------------------------------------------------------------------- accessors
@@ -372,15 +221,6 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         return size;
     }
 
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String toString() {
-        return description;
-    }
 
     // ---------------------------------------------------------------------------------------------- reading
 
@@ -391,32 +231,13 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
      * @throws FormatException           if a block does not decompress to exactly its length after the re-reads
      */
     @Override
-    public int read(long position, byte[] dst, int dstOffset, int length) throws IOException {
-        RandomAccessBlockDevice.checkRead(position, dst, dstOffset, length);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, length);
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         readRange(position, dst, dstOffset, n, ReadScratch.get());
         return n;
     }
 
     @Override
-    public int read(long position, ByteBuffer dst) throws IOException {
-        if (dst.hasArray()) {
-            int n = read(position, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-            if (n > 0) {
-                dst.position(dst.position() + n);
-            }
-            return n;
-        }
-        RandomAccessBlockDevice.checkPosition(position);
-        ensureOpen();
-        int n = RandomAccessBlockDevice.readLength(size, position, dst.remaining());
-        if (n <= 0) {
-            return n;
-        }
+    protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
         ReadScratch s = ReadScratch.get();
         byte[] bounce = s.bounce(Math.min(n, ReadScratch.SPAN_LIMIT));
         for (int done = 0; done < n; ) {
@@ -528,7 +349,7 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
             int expected = LittleEndian.getInt(src, srcOffset + compressed);
             int actual = Crc32c.crcSalt(src, srcOffset, compressed);
             if (expected != actual) {
-                throw new ChecksumMismatchException(description, "zfile block", table.offset(i), i,
+                throw new ChecksumMismatchException(description(), "zfile block", table.offset(i), i,
                         expected & 0xFFFFFFFFL, actual & 0xFFFFFFFFL);
             }
         }
@@ -541,12 +362,12 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
                 got = s.zstd().decompressByteArray(out, outOffset, want, src, srcOffset, compressed);
             }
         } catch (LZ4Exception | ZstdException | IndexOutOfBoundsException e) {
-            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " (" + compressed
+            throw new FormatException(description(), "zfile block", table.offset(i), "block " + i + " (" + compressed
                     + " bytes of " + algorithm + ") does not decompress to " + want + " bytes: " + e.getMessage(),
                     e);
         }
         if (got != want) {
-            throw new FormatException(description, "zfile block", table.offset(i), "block " + i + " decompressed to "
+            throw new FormatException(description(), "zfile block", table.offset(i), "block " + i + " decompressed to "
                     + got + " bytes, expected " + want);
         }
     }
@@ -629,20 +450,11 @@ public final class ZFileDevice implements RandomAccessBlockDevice {
         return Math.min(size, (long) (i + 1) << blockShift);
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
-    }
-
-    /** Closes the device, and the source if this device owns it. A second call is harmless. */
+    /** Closes the source if this device owns it. */
     @Override
-    public void close() throws IOException {
-        if (!closed) {
-            closed = true;
-            if (ownsSource) {
-                source.close();
-            }
+    protected void closeResources() throws IOException {
+        if (ownsSource) {
+            source.close();
         }
     }
 

@@ -177,10 +177,7 @@ public final class ZFileWriter {
          * (FORMAT.md §1.5).
          */
         public Builder blockSize(int blockSize) {
-            if (blockSize < 4096 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
-                throw new IllegalArgumentException("block size must be a power of two from 4096 to 65536: "
-                        + blockSize);
-            }
+            ZFileFormat.requireWriteBlockSize(blockSize);
             this.blockSize = blockSize;
             return this;
         }

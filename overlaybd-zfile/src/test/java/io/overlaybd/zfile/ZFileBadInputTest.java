@@ -469,7 +469,7 @@ class ZFileBadInputTest {
         }
 
         @Override
-        public int read(long position, byte[] dst, int off, int len) {
+        public int read(long position, byte[] dst, int off, int len) throws IOException {
             int n = MemoryDevice.wrap(data).read(position, dst, off, len);
             if (n > 0 && position <= badAt && badAt < position + n && badReads > 0) {
                 badReads--;

@@ -31,7 +31,7 @@ class ZFileDeviceTest {
         }
 
         @Override
-        public int read(long position, byte[] dst, int off, int len) {
+        public int read(long position, byte[] dst, int off, int len) throws IOException {
             reads++;
             return base.read(position, dst, off, len);
         }

@@ -1,0 +1,138 @@
+package io.overlaybd.nbd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.overlaybd.core.MemoryDevice;
+import io.overlaybd.lsmt.CreateOptions;
+import io.overlaybd.lsmt.WritableLayer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Fuzzing the option and request decoders over a real socket: a valid session cut at any byte, with one byte flipped
+ * and random bytes after it. Whatever the bytes, the server answers or closes the connection (never hangs past the
+ * client's end of stream), and a well-behaved client is served correctly afterwards.
+ */
+class NbdGarbageProperties {
+    private static Path dir;
+    private static byte[] content;
+    private static WritableLayer layer;
+    private static NbdServer server;
+    private static byte[] session;
+
+    @BeforeContainer
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("nbd-garbage");
+        content = new byte[1 << 20];
+        new Random(9).nextBytes(content);
+        layer = WritableLayer.create(dir.resolve("g.data"), dir.resolve("g.index"), CreateOptions.ofSize(1 << 20));
+        server = NbdServer.builder().export(NbdExport.readOnly("mem", MemoryDevice.wrap(content)))
+                .export(NbdExport.writable("rw", layer)).unixSocket(dir.resolve("g.sock"))
+                .handshakeTimeout(java.time.Duration.ofSeconds(10)).start();
+        session = validSession();
+    }
+
+    @AfterContainer
+    static void stop() throws IOException {
+        server.close();
+        layer.close();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    /** Client flags, options (structured replies, a meta context, GO on "rw"), then requests of every kind. */
+    private static byte[] validSession() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(4).putInt(3).array());
+        option(out, NbdProtocol.OPT_STRUCTURED_REPLY, new byte[0]);
+        option(out, NbdProtocol.OPT_LIST, new byte[0]);
+        option(out, NbdProtocol.OPT_SET_META_CONTEXT, RawClient.metaQuery("rw", NbdProtocol.BASE_ALLOCATION));
+        option(out, NbdProtocol.OPT_GO, RawClient.nameAndRequests("rw", NbdProtocol.INFO_BLOCK_SIZE));
+        request(out, NbdProtocol.CMD_WRITE, 0, 1, 1000, new byte[700]);
+        request(out, NbdProtocol.CMD_READ, 0, 2, 0, 4096);
+        request(out, NbdProtocol.CMD_BLOCK_STATUS, 0, 3, 0, 1 << 20);
+        request(out, NbdProtocol.CMD_WRITE_ZEROES, 0, 4, 3000, 5000);
+        request(out, NbdProtocol.CMD_TRIM, 0, 5, 8192, 8192);
+        request(out, NbdProtocol.CMD_FLUSH, 0, 6, 0, 0);
+        request(out, NbdProtocol.CMD_DISC, 0, 7, 0, 0);
+        return out.toByteArray();
+    }
+
+    private static void option(ByteArrayOutputStream out, int option, byte[] data) {
+        out.writeBytes(ByteBuffer.allocate(16 + data.length).putLong(NbdProtocol.IHAVEOPT).putInt(option)
+                .putInt(data.length).put(data).array());
+    }
+
+    private static void request(ByteArrayOutputStream out, int type, int flags, long cookie, long offset, int length) {
+        request(out, type, flags, cookie, offset, null, length);
+    }
+
+    private static void request(ByteArrayOutputStream out, int type, int flags, long cookie, long offset,
+                                byte[] payload) {
+        request(out, type, flags, cookie, offset, payload, payload.length);
+    }
+
+    private static void request(ByteArrayOutputStream out, int type, int flags, long cookie, long offset,
+                                byte[] payload, int length) {
+        ByteBuffer b = ByteBuffer.allocate(28 + (payload == null ? 0 : payload.length));
+        b.putInt(NbdProtocol.REQUEST_MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie)
+                .putLong(offset).putInt(length);
+        if (payload != null) {
+            b.put(payload);
+        }
+        out.writeBytes(b.array());
+    }
+
+    @Property(tries = 150, seed = "20261201")
+    void anyBytesGetAnswersOrAClosedConnection(@ForAll @IntRange(min = 0, max = 10_000) int cut,
+                                               @ForAll @IntRange(min = -1, max = 10_000) int flip,
+                                               @ForAll @Size(max = 300) byte[] garbage) throws Exception {
+        int n = Math.min(cut, session.length);
+        byte[] bytes = Arrays.copyOf(session, n + garbage.length);
+        System.arraycopy(garbage, 0, bytes, n, garbage.length);
+        if (flip >= 0 && flip < n) {
+            bytes[flip] ^= (byte) (1 << (flip % 8));
+        }
+        try (RawClient c = new RawClient(server.address())) {
+            c.read(18);
+            CompletableFuture<Boolean> closed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.closedByServer();
+                } catch (IOException e) {
+                    return true;
+                }
+            });
+            try {
+                c.write(ByteBuffer.wrap(bytes));
+                c.ch.shutdownOutput();
+            } catch (IOException e) {
+                // the server may close before taking everything: that is an allowed outcome
+            }
+            assertThat(closed.get(20, TimeUnit.SECONDS)).isTrue();
+        }
+        try (RawClient c = new RawClient(server.address()).greet()) {
+            c.go("mem", true, false);
+            c.request(NbdProtocol.CMD_READ, 0, 42, 4096, 512, null);
+            RawClient.Reply r = c.reply(0);
+            assertThat(r.cookie()).isEqualTo(42);
+            assertThat(Arrays.copyOfRange(r.payload(), 8, 520)).isEqualTo(Arrays.copyOfRange(content, 4096, 4608));
+        }
+    }
+}
