@@ -16,11 +16,7 @@ import java.util.Objects;
  * {@code Long.MAX_VALUE}: at most one byte per segment (see {@link #bytesPerSegment()}). A search walks that tree
  * without branches ({@code k = 2k + (key <= x)}), turns the exit node into the block number arithmetically, and
  * finishes with a four-step branch-free binary search inside the block's 16 {@code lo} words. Throughput comes from
- * having no data-dependent branches and touching one 128-byte block of {@code lo} per search. In indexes too large
- * for the CPU caches (65,536 segments and more) the search also loads, as soon as it knows the block, the far end of
- * its {@code lo} words and both ends of its {@code hi} words, the lines it or the caller will read next, so that
- * their cache misses overlap the in-block search instead of following it (Java has no prefetch instruction: the
- * loaded words are folded into the result through a field that is always zero, so the JIT must keep the loads).
+ * having no data-dependent branches and touching one 128-byte block of {@code lo} per search.
  *
  * <p><b>Semantics.</b> {@link #ceilingIndex(long)} gives the first entry ending after a sector; {@link #lookup}
  * visits the entries overlapping a range clipped to it (moffset advanced by the cut unless zeroed) without
@@ -44,9 +40,6 @@ public final class SegmentIndex {
     private final long[] tree;
     private final int height;
     private final int blocks;
-    // see the class javadoc: whether to touch the block's cache lines early, and the zero that keeps those loads
-    private final boolean touchBlock;
-    private final long touchMask;
 
     private SegmentIndex(long[] lo, long[] hi, int size) {
         this.lo = lo;
@@ -59,8 +52,6 @@ public final class SegmentIndex {
         this.blocks = (size + FANOUT - 1) >>> SHIFT;
         this.height = 32 - Integer.numberOfLeadingZeros(blocks);
         this.tree = buildTree(lo, blocks, height);
-        this.touchBlock = blocks >= 4096;
-        this.touchMask = 0;
     }
 
     private static long[] buildTree(long[] lo, int blocks, int height) {
@@ -262,12 +253,11 @@ public final class SegmentIndex {
         // block rank-1 starts at or before x: find the last of its 16 entries that does
         long[] a = lo;
         int q = (rank - 1) << SHIFT;
-        long touch = touchBlock ? a[q + FANOUT - 1] | hi[q] | hi[q + FANOUT - 1] : 0;
         q += (int) (((a[q + 8] & MASK) - y) >>> 63) << 3;
         q += (int) (((a[q + 4] & MASK) - y) >>> 63) << 2;
         q += (int) (((a[q + 2] & MASK) - y) >>> 63) << 1;
         q += (int) (((a[q + 1] & MASK) - y) >>> 63);
-        return q + (int) (touch & touchMask);
+        return q;
     }
 
     /**
