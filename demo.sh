@@ -6,15 +6,20 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if [ ! -f overlaybd-cli/target/overlaybd.jar ] || [ "${REBUILD:-1}" = 1 ]; then
-  echo "== building (mvn -B -q -DskipTests install)"
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests install
+  # ./mvnw fetches Maven itself (once) when it is not installed; set MVN=mvn to use your own
+  mvn=${MVN:-./mvnw}
+  echo "== building the jars and the CLI: $mvn -B -DskipTests install (the first build downloads Maven and the"
+  echo "   dependencies into ~/.m2, a few minutes; later builds about a minute; REBUILD=0 skips this step)"
+  "$mvn" -B -ntp -Dstyle.color=never -DskipTests install ${MAVEN_EXTRA_ARGS:-} \
+    | sed -n 's/^\[INFO\] Building \(overlaybd[^ ]*\).*/   building \1/p; /BUILD FAILURE/,$p'
+  [ "${PIPESTATUS[0]}" = 0 ] || { echo "build failed (rerun without the filter: $mvn -B -DskipTests install)" >&2; exit 1; }
 fi
 # prints the command as it could be typed (arguments quoted where needed), then runs it
 obd() {
   local shown
   printf -v shown ' %q' "$@"
   echo "\$ overlaybd${shown//$work\//}" >&2
-  java -jar overlaybd-cli/target/overlaybd.jar "$@"
+  ./overlaybd "$@"
 }
 
 work=$(mktemp -d)
@@ -27,8 +32,7 @@ echo "== layer 1: a 64 MiB device holding LICENSE at 0 and the CLI jar at 8 MiB"
 obd layer create --size 64m --uuid 0a1b2c3d-0000-4000-8000-000000000001 "$work/l1.data" "$work/l1.index"
 obd layer write --offset 0 "$work/l1.data" "$work/l1.index" "$work/LICENSE"
 obd layer write --offset 8m "$work/l1.data" "$work/l1.index" "$work/sample.jar"
-obd layer commit --zfile -m "base: LICENSE + jar" --uuid 0a1b2c3d-0000-4000-8000-000000000001 \
-    "$work/l1.data" "$work/l1.index" "$work/layer1.zfile"
+obd layer commit --zfile -m "base: LICENSE + jar" "$work/l1.data" "$work/l1.index" "$work/layer1.zfile"
 
 echo
 echo "== layer 2 on top: README at 0 (hides LICENSE's first bytes), 1 MiB discarded at 2 MiB, tar-wrapped"
@@ -36,8 +40,7 @@ obd layer create --size 64m --uuid 0a1b2c3d-0000-4000-8000-000000000002 \
     --parent-uuid 0a1b2c3d-0000-4000-8000-000000000001 "$work/l2.data" "$work/l2.index"
 obd layer write --offset 0 "$work/l2.data" "$work/l2.index" README.md
 obd layer discard --offset 2m --length 1m "$work/l2.data" "$work/l2.index"
-obd layer commit --zfile --tar -m "readme" --uuid 0a1b2c3d-0000-4000-8000-000000000002 \
-    --parent-uuid 0a1b2c3d-0000-4000-8000-000000000001 "$work/l2.data" "$work/l2.index" "$work/layer2.tar"
+obd layer commit --zfile --tar -m "readme" "$work/l2.data" "$work/l2.index" "$work/layer2.tar"
 
 echo
 echo "== verify the stack (every block CRC, index invariants, parent chain)"
@@ -66,6 +69,17 @@ b=$(obd cat "$work/merged.zfile" | sha256sum | cut -d' ' -f1)
 echo "stack  sha256 $a"
 echo "merged sha256 $b"
 [ "$a" = "$b" ] && echo "merged layer == stack"
+
+echo
+echo "== import a disk image: export the stack, change 2 blocks, store only those as a third layer"
+obd export -o "$work/disk.img" "$work/layer1.zfile" "$work/layer2.tar"
+printf 'changed by the demo' | dd of="$work/disk.img" bs=1 seek=$((20 << 20)) conv=notrunc status=none
+dd if=/dev/zero of="$work/disk.img" bs=4096 seek=$((8 << 8)) count=1 conv=notrunc status=none
+obd layer import --zfile "$work/disk.img" "$work/layer3.zfile" --lower "$work/layer1.zfile" "$work/layer2.tar"
+obd verify "$work/layer1.zfile" "$work/layer2.tar" "$work/layer3.zfile"
+c=$(obd cat "$work/layer1.zfile" "$work/layer2.tar" "$work/layer3.zfile" | sha256sum | cut -d' ' -f1)
+d=$(sha256sum < "$work/disk.img" | cut -d' ' -f1)
+[ "$c" = "$d" ] && echo "three layers == the changed disk image"
 
 echo
 echo "== a corrupted copy is caught"

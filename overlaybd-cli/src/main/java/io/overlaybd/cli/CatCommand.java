@@ -10,13 +10,16 @@ import picocli.CommandLine.Option;
 
 /** {@code overlaybd cat}: the bytes of an image's device to stdout. */
 @Command(name = "cat", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  overlaybd cat --offset 1m --length 512 layer1.zfile layer2.tar | xxd",
+                "  overlaybd cat config.json > disk.img"},
         description = {"Write the bytes of an image's device to stdout.",
                 "IMAGE is a config.json, or blob files lowest layer first: raw LSMT, ZFile or tar-wrapped, "
                         + "detected from their bytes. A single plain ZFile gives its decompressed content.",
                 "Output stops quietly (exit 0) when the reader goes away, as with '| head'."})
 final class CatCommand extends ImageCommand {
     @Option(names = "--offset", converter = SizeConverter.class, paramLabel = "N",
-            description = "Start at this byte (k/m/g suffixes allowed). Default 0.")
+            description = "Start at this byte (k/m/g/t suffixes). Default: 0.")
     long offset;
 
     @Option(names = "--length", converter = SizeConverter.class, paramLabel = "N",
@@ -26,10 +29,13 @@ final class CatCommand extends ImageCommand {
     @Mixin
     FileAccessOption access = new FileAccessOption();
 
+    @Mixin
+    RawOption raw = new RawOption();
+
     @Override
     int work() throws Exception {
         OutputStream out = Main.root(spec).stdout;
-        try (Image image = Image.open(images, false, access.access())) {
+        try (Image image = openImage(access.access(), raw.raw)) {
             RandomAccessBlockDevice dev = image.device();
             long size = dev.size();
             if (offset > size) {

@@ -13,15 +13,20 @@ import picocli.CommandLine.Option;
 
 /** {@code overlaybd extents}: which ranges of the device hold data, are zeroed, or are holes. */
 @Command(name = "extents", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n", footer = {"  overlaybd extents layer1.zfile layer2.tar",
+                "  overlaybd extents --json config.json"},
         description = "List the device's extents: data, zeroed (discarded) and holes, like SEEK_DATA/SEEK_HOLE.")
 final class ExtentsCommand extends ImageCommand {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    RawOption raw = new RawOption();
+
     @Override
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Image image = Image.open(images)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL, raw.raw)) {
             List<Extent> extents = Extents.isSupported(image.device()) ? Extents.of(image.device())
                     : List.of(new Extent(0, image.device().size(), Extent.Kind.DATA));
             if (json) {

@@ -23,15 +23,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "layer", mixinStandardHelpOptions = true,
         description = "Create, write, discard and commit writable layers (a data file plus an index log).",
         subcommands = {LayerCommand.Create.class, LayerCommand.Write.class, LayerCommand.Discard.class,
-                LayerCommand.Commit.class})
+                LayerCommand.Commit.class, ImportCommand.class})
 final class LayerCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, write, discard "
-                + "or commit");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, write, discard, "
+                + "commit or import");
     }
 
     static UUID uuid(String text, String option) {
@@ -45,26 +45,96 @@ final class LayerCommand implements Runnable {
         return u;
     }
 
+    /** @return a uuid as written in headers (uppercase), or "none". */
+    static String text(UUID u) {
+        return u == null ? "none" : LsmtHeader.format(u);
+    }
+
+    /**
+     * Opens the writable layer DATA + INDEX, saying what is wrong when the two files are not its halves: swapped,
+     * a missing INDEX (another file in its place), or two halves of different layers (their uuids differ).
+     */
+    static WritableLayer openPair(Path data, Path index, boolean readOnly) throws java.io.IOException {
+        Outputs.requireNotDirectory("DATA", data);
+        Outputs.requireNotDirectory("INDEX", index);
+        try {
+            return readOnly ? WritableLayer.openReadOnly(data, index) : WritableLayer.open(data, index);
+        } catch (io.overlaybd.core.FormatException e) {
+            String d = half(data);
+            String i = half(index);
+            String hint = null;
+            if ("index".equals(d) && "data".equals(i)) {
+                hint = "DATA and INDEX look swapped: " + data + " is an index file and " + index + " a data file; "
+                        + "give DATA first";
+            } else if ("data".equals(d) && i == null) {
+                hint = index + " is not the index file of a writable layer (INDEX missing? give DATA then INDEX)";
+            } else if (d == null && "index".equals(i)) {
+                hint = data + " is not the data file of a writable layer (give DATA then INDEX)";
+            } else if ("sealed".equals(d)) {
+                hint = data + " is a sealed layer, not a writable layer's data file";
+            }
+            if (hint == null) {
+                throw e;
+            }
+            String detail = Main.formatDetail(e);
+            if (detail.startsWith(e.structure() + ": ")) {
+                detail = detail.substring(e.structure().length() + 2);
+            }
+            throw new io.overlaybd.core.FormatException(e.resource(), e.structure(), e.offset(), detail + ": " + hint,
+                    e);
+        }
+    }
+
+    /** @return "data", "index" or "sealed" for a file starting with that LSMT header, else null. */
+    private static String half(Path p) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(390);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+            if (b.hasRemaining()) {
+                return null;
+            }
+            LsmtHeader h = LsmtHeader.decode(b.array());
+            if (!h.hasValidMagic() || !h.isHeader()) {
+                return null;
+            }
+            return h.isSealed() ? "sealed" : h.isDataFile() ? "data" : "index";
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create an empty writable layer: DATA (header 0x3) and INDEX (header 0x1).")
+            description = {"Create an empty writable layer: DATA (header 0x3) and INDEX (header 0x1), both carrying "
+                    + "the uuid and the parent uuid. Prints the uuids written.", "Neither file may exist."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  overlaybd layer create --size 64m l1.data l1.index",
+                    "  overlaybd layer create --size 1g --parent-uuid 0A1B2C3D-0000-4000-8000-000000000001 "
+                            + "l2.data l2.index"})
     static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--size", required = true, converter = SizeConverter.class, paramLabel = "SIZE",
-                description = "Virtual size of the device (a multiple of 512; k/m/g/t suffixes).")
+                description = "Virtual size of the device: a multiple of 512 (k/m/g/t suffixes).")
         long size;
 
-        @Option(names = "--uuid", paramLabel = "U", description = "The layer's uuid. Default: a random one.")
+        @Option(names = "--uuid", paramLabel = "U", description = "The layer's uuid; 0 for none. Default: a random "
+                + "one.")
         String uuid;
 
-        @Option(names = "--parent-uuid", paramLabel = "U", description = "The uuid of the layer below.")
+        @Option(names = {"-p", "--parent-uuid"}, paramLabel = "U", description = "The uuid of the layer below. "
+                + "Default: none (a base layer).")
         String parentUuid;
 
-        @Option(names = "--tag", paramLabel = "TEXT", description = "User tag stored in the headers.")
+        @Option(names = "--tag", paramLabel = "TEXT", description = "User tag stored in the headers. Default: none.")
         String tag;
 
-        @Parameters(index = "0", paramLabel = "DATA")
+        @Parameters(index = "0", paramLabel = "DATA", description = "The data file to create.")
         Path data;
 
-        @Parameters(index = "1", paramLabel = "INDEX")
+        @Parameters(index = "1", paramLabel = "INDEX", description = "The index file to create.")
         Path index;
 
         @Override
@@ -80,7 +150,8 @@ final class LayerCommand implements Runnable {
                     throw new java.nio.file.FileAlreadyExistsException(p.toString());
                 }
             }
-            CreateOptions o = CreateOptions.ofSize(size).withUuid(u != null ? u : UUID.randomUUID())
+            // --uuid 0 (or all zeros) asks for none; no --uuid for a random one
+            CreateOptions o = CreateOptions.ofSize(size).withUuid(uuid != null ? u : UUID.randomUUID())
                     .withParentUuid(parent);
             if (tag != null) {
                 o = o.withUserTag(tag);
@@ -88,11 +159,17 @@ final class LayerCommand implements Runnable {
             try (WritableLayer w = WritableLayer.create(data, index, o)) {
                 w.flush();
             }
+            PrintWriter pw = spec.commandLine().getOut();
+            pw.println("created " + data + " + " + index + ": " + size + " bytes, uuid " + text(o.uuid())
+                    + ", parent " + text(parent));
+            pw.flush();
             return Main.EXIT_OK;
         }
     }
 
     @Command(name = "write", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd layer write --offset 8m l1.data l1.index app.jar",
+                    "  dd if=/dev/urandom bs=1M count=4 | overlaybd layer write --offset 0 l1.data l1.index -"},
             description = {"Write FILE (or stdin: -) into the layer at --offset.",
                     "The offset must be a multiple of 512; a last partial sector is padded with zeros. A FILE that "
                             + "would not fit in the virtual size is refused before anything is written; stdin is "
@@ -105,10 +182,10 @@ final class LayerCommand implements Runnable {
                 description = "Where to write in the device: a multiple of 512 (k/m/g/t suffixes).")
         long offset;
 
-        @Parameters(index = "0", paramLabel = "DATA")
+        @Parameters(index = "0", paramLabel = "DATA", description = "The writable layer's data file.")
         Path data;
 
-        @Parameters(index = "1", paramLabel = "INDEX")
+        @Parameters(index = "1", paramLabel = "INDEX", description = "The writable layer's index file.")
         Path index;
 
         @Parameters(index = "2", arity = "0..1", paramLabel = "FILE", defaultValue = "-",
@@ -120,8 +197,11 @@ final class LayerCommand implements Runnable {
             if (offset % 512 != 0) {
                 throw new IllegalArgumentException("--offset " + offset + " is not a multiple of 512");
             }
+            if (!file.equals("-")) {
+                Outputs.requireNotDirectory("FILE", Path.of(file));
+            }
             long size = file.equals("-") ? -1 : Files.size(Path.of(file)); // a missing input fails here
-            try (WritableLayer w = WritableLayer.open(data, index);
+            try (WritableLayer w = openPair(data, index, false);
                  InputStream in = file.equals("-") ? new java.io.FilterInputStream(Main.root(spec).stdin) {
                      @Override
                      public void close() {
@@ -161,7 +241,9 @@ final class LayerCommand implements Runnable {
     }
 
     @Command(name = "discard", mixinStandardHelpOptions = true,
-            description = "Discard a range: it reads as zeros and hides the layers below (a zeroed mapping).")
+            description = "Discard a range: it reads as zeros and hides the layers below (a zeroed mapping).",
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd layer discard --offset 2m --length 1m l2.data "
+                    + "l2.index"})
     static final class Discard implements Callable<Integer> {
         @Option(names = "--offset", required = true, converter = SizeConverter.class, paramLabel = "N",
                 description = "Start of the range: a multiple of 512 (k/m/g/t suffixes).")
@@ -171,15 +253,15 @@ final class LayerCommand implements Runnable {
                 description = "Length of the range: a multiple of 512 (k/m/g/t suffixes).")
         long length;
 
-        @Parameters(index = "0", paramLabel = "DATA")
+        @Parameters(index = "0", paramLabel = "DATA", description = "The writable layer's data file.")
         Path data;
 
-        @Parameters(index = "1", paramLabel = "INDEX")
+        @Parameters(index = "1", paramLabel = "INDEX", description = "The writable layer's index file.")
         Path index;
 
         @Override
         public Integer call() throws Exception {
-            try (WritableLayer w = WritableLayer.open(data, index)) {
+            try (WritableLayer w = openPair(data, index, false)) {
                 w.discard(offset, length);
                 w.flush();
             }
@@ -188,14 +270,19 @@ final class LayerCommand implements Runnable {
     }
 
     @Command(name = "commit", mixinStandardHelpOptions = true,
-            description = {"Seal a writable layer into a read-only layer OUT, byte-compatible with overlaybd-commit.",
-                    "OUT is written to a temporary file and renamed into place when complete."})
+            description = {"Seal a writable layer into a read-only layer OUT, byte-compatible with overlaybd-commit "
+                    + "(given the same --uuid). Prints the uuids written.",
+                    "OUT is written to a temporary file and renamed into place when complete; it is never DATA or "
+                            + "INDEX, and an existing OUT is replaced only with --force."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  overlaybd layer commit -m 'base' l1.data l1.index layer1.lsmt",
+                    "  overlaybd layer commit -z --algorithm zstd --tar --threads 2 l2.data l2.index layer2.tar"})
     static final class Commit implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--uuid", paramLabel = "U", description = "uuid of the committed layer. Default: null "
-                + "(zeros), as the reference.")
+        @Option(names = "--uuid", paramLabel = "U", description = "uuid of the committed layer; 0 for none (as "
+                + "overlaybd-commit without --uuid). Default: the writable layer's uuid.")
         String uuid;
 
         @Option(names = {"-p", "--parent-uuid"}, paramLabel = "U", description = "Parent uuid. Default: the "
@@ -203,11 +290,11 @@ final class LayerCommand implements Runnable {
         String parentUuid;
 
         @Option(names = {"-m", "--message"}, paramLabel = "MSG", description = "Commit message (user tag, at most"
-                + " 256 bytes).")
+                + " 256 bytes). Default: none.")
         String message;
 
         @Option(names = {"-z", "--zfile"}, description = "Compress the layer as a ZFile (header overwritten, "
-                + "as overlaybd-commit -z).")
+                + "as overlaybd-commit -z); --algorithm and --block-size need it.")
         boolean zfile;
 
         @CommandLine.Mixin
@@ -216,37 +303,53 @@ final class LayerCommand implements Runnable {
         @Option(names = {"-t", "--tar"}, description = "Wrap the blob in a one-member tar, as overlaybd-commit -t.")
         boolean tar;
 
-        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Compression threads.")
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", converter = ThreadsConverter.class,
+                description = "Compression threads. Default: ${DEFAULT-VALUE}.")
         int threads;
 
-        @Parameters(index = "0", paramLabel = "DATA")
+        @CommandLine.Mixin
+        Outputs outputs = new Outputs();
+
+        @Parameters(index = "0", paramLabel = "DATA", description = "The writable layer's data file.")
         Path data;
 
-        @Parameters(index = "1", paramLabel = "INDEX")
+        @Parameters(index = "1", paramLabel = "INDEX", description = "The writable layer's index file.")
         Path index;
 
-        @Parameters(index = "2", paramLabel = "OUT")
+        @Parameters(index = "2", paramLabel = "OUT", description = "The sealed layer to write.")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            CommitOptions o = CommitOptions.DEFAULTS.withUuid(uuid(uuid, "--uuid"));
+            if (!zfile) {
+                compression.requireZFile(spec, null);
+            }
+            outputs.check("OUT", out, java.util.List.of(data, index));
+            boolean zeroUuid = uuid != null && uuid(uuid, "--uuid") == null;
             UUID p = uuid(parentUuid, "--parent-uuid");
-            if (p != null) {
-                o = o.withParentUuid(p);
-            }
-            if (message != null) {
-                o = o.withUserTag(message);
-            }
-            CommitOptions options = o;
             ZFileWriter writer = zfile ? ZFileWriter.builder().algorithm(compression.algorithm())
-                    .blockSize(compression.blockSize()).blockCrc(true).threads(Math.max(1, threads)).tar(tar)
+                    .blockSize(compression.blockSize()).blockCrc(true).threads(threads).tar(tar)
                     .overwriteHeader(true).build() : null;
-            try (WritableLayer w = WritableLayer.openReadOnly(data, index)) {
-                LayerOutput.write(out, writer, tar, stream -> w.commit(stream, options));
+            CommitOptions options;
+            try (WritableLayer w = openPair(data, index, true)) {
+                // the layer's own uuid is carried, as its parent is, unless --uuid says otherwise
+                UUID u = uuid != null ? uuid(uuid, "--uuid") : w.uuid();
+                options = new CommitOptions(zeroUuid ? null : u, p != null ? p : w.parentUuid(), message);
+                VerifyCommand.ProgressBar bar = Progress.onTerminal(spec, "committing");
+                long total = w.index().dataSectors() * 512 + 8192;
+                try {
+                    LayerOutput.write(out, writer, tar, stream -> w.commit(Progress.counting(stream, bar, total),
+                            options));
+                } finally {
+                    Progress.finish(bar);
+                }
+            }
+            if (writer != null) {
+                ZFileCommand.warnOversizedBlocks(out, Main.root(spec).stderr);
             }
             PrintWriter pw = spec.commandLine().getOut();
-            pw.println("committed " + data.getFileName() + " -> " + out + " (" + Files.size(out) + " bytes)");
+            pw.println("committed " + data.getFileName() + " -> " + out + " (" + Files.size(out) + " bytes), uuid "
+                    + text(options.uuid()) + ", parent " + text(options.parentUuid()));
             pw.flush();
             return Main.EXIT_OK;
         }

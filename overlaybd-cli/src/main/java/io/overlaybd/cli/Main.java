@@ -32,6 +32,11 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
+        footerHeading = "%nSizes and offsets:%n",
+        footer = {"  bytes, or a binary suffix k, m, g, t (any case; also KB/KiB, MB/MiB, GB/GiB, TB/TiB): 4k = 4KiB = "
+                + "4096.", "", "Errors are one line: overlaybd COMMAND: FILE@OFFSET: message (--verbose adds the stack "
+                + "trace).", "", "Examples:", "  overlaybd layer import -z disk.img layer1.zfile",
+                "  overlaybd verify layer1.zfile layer2.tar", "  overlaybd help layer commit"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success; the input is clean", "1:problems were found (zfile check, verify)",
                 "2:the command could not run: unreadable input, bad arguments"})
@@ -43,7 +48,7 @@ public final class Main implements Runnable {
      */
     static final List<Class<?>> COMMANDS = List.of(CatCommand.class, InfoCommand.class, ZFileCommand.class,
             LayerCommand.class, MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
-            ServeCommand.class);
+            ServeCommand.class, PullCommand.class, PushCommand.class);
 
     /** Success, and for checking commands: nothing wrong was found. */
     public static final int EXIT_OK = 0;
@@ -129,7 +134,8 @@ public final class Main implements Runnable {
             return EXIT_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            stderr.println("overlaybd: " + describe(ex));
+            // one format: "overlaybd COMMAND: FILE@OFFSET: message"
+            stderr.println(c.getCommandSpec().qualifiedName() + ": " + describe(ex));
             if (verbose) {
                 ex.printStackTrace(stderr);
             }
@@ -163,7 +169,7 @@ public final class Main implements Runnable {
         for (Class<?> c : COMMANDS) {
             cl.addSubcommand(c);
         }
-        cl.addSubcommand(CommandLine.HelpCommand.class);
+        cl.addSubcommand(HelpCommand.class);
         return cl;
     }
 
@@ -181,20 +187,26 @@ public final class Main implements Runnable {
         return false;
     }
 
-    /** One line for a failure: format errors already name file, structure and offset. */
+    /**
+     * One line for a failure, {@code FILE@OFFSET: message} where a file and an offset are known: format errors
+     * name the resource, the byte offset and the structure; file-system errors the file.
+     */
     static String describe(Throwable ex) {
         Throwable e = ex instanceof UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
-        if (e instanceof FormatException) {
-            return e.getMessage();
+        if (e instanceof FormatException f) {
+            return f.resource() + (f.offset() >= 0 ? "@" + f.offset() : "") + ": " + formatDetail(f);
         }
-        if (e instanceof NoSuchFileException) {
-            return "no such file: " + e.getMessage();
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": " + (n.getReason() != null ? n.getReason() : "no such file");
         }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied: " + e.getMessage();
+        if (e instanceof AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
         }
-        if (e instanceof FileAlreadyExistsException) {
-            return "file already exists: " + e.getMessage();
+        if (e instanceof FileAlreadyExistsException x) {
+            return x.getFile() + ": " + (x.getReason() != null ? x.getReason() : "already exists");
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null) {
+            return fs.getFile() + ": " + (fs.getReason() != null ? fs.getReason() : fs.getClass().getSimpleName());
         }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) {
@@ -206,10 +218,20 @@ public final class Main implements Runnable {
         return msg.replace('\n', ' ');
     }
 
+    /** @return a format error's "structure: detail", without the "at offset N in resource" the prefix carries. */
+    static String formatDetail(FormatException f) {
+        String m = f.getMessage() == null ? "" : f.getMessage().replace('\n', ' ');
+        String suffix = (f.offset() >= 0 ? " at offset " + f.offset() : "") + " in " + f.resource();
+        if (m.endsWith(suffix)) {
+            m = m.substring(0, m.length() - suffix.length());
+        }
+        return m;
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of cat, info, zfile, "
-                + "layer, merge, export, extents, verify");
+                + "layer, merge, export, extents, verify, serve, pull, push (see 'overlaybd help COMMAND')");
     }
 
     private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {

@@ -24,7 +24,11 @@ import picocli.CommandLine.ParameterException;
                 + "it gracefully: requests in flight are answered and a writable layer is flushed).",
                 "The first line on stdout is the URI for clients: nbd+unix:///NAME?socket=PATH or "
                         + "nbd://HOST:PORT/NAME, e.g. for nbdcopy, nbdinfo, qemu-img, or qemu -drive "
-                        + "file=URI,format=raw."})
+                        + "file=URI,format=raw."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  overlaybd serve --socket /tmp/img.sock layer1.zfile layer2.tar",
+                "  overlaybd serve --listen 127.0.0.1:10809 --once config.json",
+                "  overlaybd serve --socket /tmp/img.sock --plain-http docker://127.0.0.1:5000/img:v1"})
 final class ServeCommand extends ImageCommand {
     @Option(names = "--socket", paramLabel = "PATH", description = "Listen on this Unix socket (must not exist).")
     Path socket;
@@ -53,7 +57,7 @@ final class ServeCommand extends ImageCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
         boolean verbose = Main.root(spec).verbose;
-        try (Image image = Image.open(images)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL, false)) {
             WritableLayer rw = null;
             LayerStack stack = null;
             try {

@@ -15,21 +15,29 @@ import picocli.CommandLine.Option;
 
 /** {@code overlaybd verify}: check an image end to end and report every problem. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n", footer = {"  overlaybd verify layer1.zfile layer2.tar",
+                "  overlaybd verify --json --sha256 config.json", "  overlaybd verify --each *.tar"},
         description = {"Verify an image: tar framing, ZFile headers/trailers/digests and every block's CRC and "
                 + "decompression, LSMT headers and index invariants, blob sha256 against config digests, virtual "
-                + "sizes and (with --check-chain) the parent-uuid chain.",
+                + "sizes and the parent-uuid chain (checked by default when every layer has a uuid; a note says whether"
+                + " it was).",
                 "Prints one line per finding and a summary; --json prints the report (schema: "
                         + "verify-report.schema.json). Exit 0 clean, 1 problems found, 2 could not run."})
 final class VerifyCommand extends ImageCommand {
     @Option(names = "--json", description = "Print the JSON report.")
     boolean json;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads checking blocks. Default: the number of"
-            + " cores.")
+    @Option(names = "--threads", paramLabel = "N", converter = ThreadsConverter.class,
+            description = "Threads checking blocks. Default: the number of cores.")
     Integer threads;
 
-    @Option(names = "--check-chain", description = "Require each layer's parent uuid to equal the uuid below.")
+    @Option(names = "--check-chain", description = "Require the parent-uuid chain: each layer's parent is the uuid of "
+            + "the layer below, no layer twice, and the bottom layer names no parent (exit 1 otherwise). Default: "
+            + "checked only when two or more layers all have a uuid.")
     boolean checkChain;
+
+    @Option(names = "--no-check-chain", description = "Do not check the parent-uuid chain.")
+    boolean noCheckChain;
 
     @Option(names = "--sha256", description = "Compute every blob's sha256 (shown by --json) even where no config "
             + "digest asks for it.")
@@ -44,6 +52,12 @@ final class VerifyCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
+        if (remoteReference() != null) {
+            return work(); // a registry image: no config.json, so no result file
+        }
+        if (!each) {
+            io.overlaybd.image.Image.requireNoConfig(images);
+        }
         return each ? work() : result.around(images, this::work);
     }
 
@@ -51,18 +65,32 @@ final class VerifyCommand extends ImageCommand {
     int work() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
+        if (checkChain && noCheckChain) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--check-chain and "
+                    + "--no-check-chain exclude each other");
+        }
+        if (!each) {
+            for (Path p : Outputs.inputFiles(images)) {
+                if (!Files.exists(p)) {
+                    // a missing file could not be verified: exit 2, as for a missing file on the command line
+                    throw new java.nio.file.NoSuchFileException(p.toString());
+                }
+            }
         }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        ProgressBar bar = !noProgress && err == System.err && stderrIsTerminal() ? new ProgressBar(err) : null;
-        ImageVerifier verifier = ImageVerifier.create(n, checkChain, bar).withDigests(sha256);
+        ProgressBar bar = noProgress ? null : Progress.onTerminal(spec, "verifying");
+        ImageVerifier verifier = ImageVerifier.create(n, false, bar).withDigests(sha256).withChain(checkChain
+                ? ImageVerifier.Chain.ON : noCheckChain ? ImageVerifier.Chain.OFF : ImageVerifier.Chain.AUTO);
         if (each) {
+            if (remoteReference() != null) {
+                throw new IllegalArgumentException("--each takes files, not a docker:// reference");
+            }
             return each(verifier, bar, out);
         }
         VerifyReport report;
         try {
-            report = verifier.verify(images);
+            report = remoteReference() != null ? RemoteVerify.run(remoteReference(), registry, verifier, n, bar)
+                    : verifier.verify(images);
         } finally {
             if (bar != null) {
                 bar.finish();
@@ -116,23 +144,20 @@ final class VerifyCommand extends ImageCommand {
         return failed == 0 ? Main.EXIT_OK : Main.EXIT_PROBLEMS;
     }
 
-    private static boolean stderrIsTerminal() {
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-        } catch (Exception e) {
-            return System.console() != null;
-        }
-    }
-
     /** A one-line progress bar on stderr, redrawn at most ten times a second. */
     static final class ProgressBar implements ImageVerifier.Progress {
         private final PrintStream err;
+        private final String label;
         private boolean drawn;
         private long last;
 
         ProgressBar(PrintStream err) {
+            this(err, "verifying");
+        }
+
+        ProgressBar(PrintStream err, String label) {
             this.err = err;
+            this.label = label;
         }
 
         @Override
@@ -145,7 +170,7 @@ final class VerifyCommand extends ImageCommand {
             last = now;
             int pct = total == 0 ? 100 : (int) (done * 100 / total);
             int filled = pct * 30 / 100;
-            err.print("\rverifying [" + "#".repeat(filled) + " ".repeat(30 - filled) + "] " + pct + "% ("
+            err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(30 - filled) + "] " + pct + "% ("
                     + done / (1 << 20) + " / " + total / (1 << 20) + " MiB)");
             err.flush();
         }

@@ -42,9 +42,24 @@ final class ZFileCommand implements Runnable {
         String algorithm;
 
         @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4k",
-                description = "Uncompressed bytes per block: a power of two from 4k to 64k. Default: 4k, as the "
-                        + "reference.")
+                description = "Uncompressed bytes per block: a power of two from 4k to 64k (the reference reads "
+                        + "at most 64 KiB stored per block: prefer 32k or less for incompressible data). Default: 4k, "
+                        + "as the reference.")
         long blockSize;
+
+        /**
+         * @throws CommandLine.ParameterException when --algorithm or --block-size was given although no ZFile is
+         *                                        written ({@code why}: the option that says so, or null for "no -z")
+         */
+        void requireZFile(CommandSpec spec, String why) {
+            CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+            for (String o : new String[] {"--algorithm", "--block-size"}) {
+                if (pr.hasMatchedOption(o)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), o + " chooses the ZFile codec, "
+                            + (why == null ? "so it needs --zfile (-z)" : "but " + why + " writes no ZFile"));
+                }
+            }
+        }
 
         ZFileAlgorithm algorithm() {
             return switch (algorithm.toLowerCase(java.util.Locale.ROOT)) {
@@ -65,7 +80,12 @@ final class ZFileCommand implements Runnable {
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true,
-            description = "Compress IN (a file, or - for stdin) into the ZFile OUT, written atomically.")
+            description = {"Compress IN (a file, or - for stdin) into the ZFile OUT, written atomically. OUT is never"
+                    + " IN; an existing OUT is replaced only with --force.",
+                    "Warns when blocks are stored in more than 64 KiB, which the reference reader cannot read."},
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd zfile compress disk.img disk.zfile",
+                    "  overlaybd zfile compress --algorithm zstd --block-size 16k --threads 2 --tar layer.lsmt "
+                            + "layer.tar", "  tar c dir | overlaybd zfile compress - dir.tar.zfile"})
     static final class Compress implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -84,55 +104,101 @@ final class ZFileCommand implements Runnable {
                 + " as overlaybd-commit -z does.")
         boolean overwriteHeader;
 
-        @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", converter = ThreadsConverter.class,
                 description = "Compress on N threads; the output is identical. Default: ${DEFAULT-VALUE}.")
         int threads;
 
-        @Parameters(index = "0", paramLabel = "IN")
+        @CommandLine.Mixin
+        Outputs outputs = new Outputs();
+
+        @Parameters(index = "0", paramLabel = "IN", description = "The file to compress, or - for stdin.")
         String in;
 
-        @Parameters(index = "1", paramLabel = "OUT")
+        @Parameters(index = "1", paramLabel = "OUT", description = "The ZFile to write.")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1");
+            boolean stdin = in.equals("-");
+            if (!stdin) {
+                Outputs.requireNotDirectory("IN", Path.of(in));
             }
+            outputs.check("OUT", out, stdin ? java.util.List.of() : java.util.List.of(Path.of(in)));
             ZFileWriter writer = ZFileWriter.builder().algorithm(compression.algorithm())
                     .blockSize(compression.blockSize()).blockCrc(!noCrc).threads(threads).tar(tar)
                     .overwriteHeader(overwriteHeader).build();
-            if (in.equals("-")) {
-                writer.write(Main.root(spec).stdin, out);
-            } else {
-                try (InputStream input = Files.newInputStream(Path.of(in))) {
-                    writer.write(input, out);
+            VerifyCommand.ProgressBar bar = Progress.onTerminal(spec, "compressing");
+            try {
+                if (stdin) {
+                    writer.write(Main.root(spec).stdin, out);
+                } else {
+                    try (InputStream input = Progress.counting(Files.newInputStream(Path.of(in)), bar,
+                            Files.size(Path.of(in)))) {
+                        writer.write(input, out);
+                    }
+                }
+            } finally {
+                Progress.finish(bar);
+            }
+            warnOversizedBlocks(out, Main.root(spec).stderr);
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "decompress", mixinStandardHelpOptions = true,
+            description = "Decompress the ZFile IN (plain or tar-wrapped) into OUT, written atomically. OUT is never "
+                    + "IN; an existing OUT is replaced only with --force.",
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd zfile decompress layer.tar layer.lsmt"})
+    static final class Decompress implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IN", description = "The ZFile to decompress (plain or tar-wrapped).")
+        Path in;
+
+        @Parameters(index = "1", paramLabel = "OUT", description = "The file to write.")
+        Path out;
+
+        @CommandLine.Mixin
+        Outputs outputs = new Outputs();
+
+        @Override
+        public Integer call() throws Exception {
+            Outputs.requireNotDirectory("IN", in);
+            outputs.check("OUT", out, java.util.List.of(in));
+            try (Blob blob = Blob.openZFile(in)) {
+                ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(in
+                        + " is not a ZFile (detected " + blob.kind() + ")"));
+                VerifyCommand.ProgressBar bar = Progress.onTerminal(spec, "decompressing");
+                try (AtomicFileOutput output = AtomicFileOutput.create(out)) {
+                    copy(z, Progress.counting(output.stream(), bar, z.size()));
+                    output.commit();
+                } finally {
+                    Progress.finish(bar);
                 }
             }
             return Main.EXIT_OK;
         }
     }
 
-    @Command(name = "decompress", mixinStandardHelpOptions = true,
-            description = "Decompress the ZFile IN (plain or tar-wrapped) into OUT, written atomically.")
-    static final class Decompress implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "IN")
-        Path in;
-
-        @Parameters(index = "1", paramLabel = "OUT")
-        Path out;
-
-        @Override
-        public Integer call() throws Exception {
-            try (Blob blob = Blob.openZFile(in)) {
-                ZFileDevice z = blob.zfile().orElseThrow(() -> new IllegalArgumentException(in
-                        + " is not a ZFile (detected " + blob.kind() + ")"));
-                try (AtomicFileOutput output = AtomicFileOutput.create(out)) {
-                    copy(z, output.stream());
-                    output.commit();
+    /** Warns on {@code err} when a ZFile stores blocks in more than the reference reader's 64 KiB buffer. */
+    static void warnOversizedBlocks(Path file, java.io.PrintStream err) throws java.io.IOException {
+        try (Blob blob = Blob.openZFile(file)) {
+            if (blob.zfile().orElseThrow().blockSize() < 65536) {
+                return; // a block of at most 32 KiB stays within 64 KiB even when stored uncompressible
+            }
+            ZFileDevice z = blob.zfile().orElseThrow();
+            int over = 0;
+            for (int i = 0; i < z.blockCount(); i++) {
+                if (z.storedBlockLength(i) > 65536) {
+                    over++;
                 }
             }
-            return Main.EXIT_OK;
+            if (over > 0) {
+                err.println("warning: " + file + ": " + over + " of " + z.blockCount() + " blocks are stored in more "
+                        + "than 64 KiB (incompressible data at block size " + z.blockSize() + "), which the reference"
+                        + " reader (overlaybd, dm-zfile) cannot read: use --block-size 32k or less");
+            }
         }
     }
 
@@ -150,7 +216,9 @@ final class ZFileCommand implements Runnable {
             description = {"Check every block of a ZFile: its CRC (when stored), that it decompresses, and its "
                     + "decompressed length. A damaged header is reported, and the blocks are still checked through "
                     + "the trailer.",
-                    "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."})
+                    "Exit 0 when clean, 1 when the file is corrupt, 2 when it cannot be read."},
+            footerHeading = "%nExamples:%n", footer = {"  overlaybd zfile check layer1.zfile",
+                    "  overlaybd zfile check --max-errors 0 layer2.tar"})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -159,7 +227,7 @@ final class ZFileCommand implements Runnable {
                 description = "Stop listing bad blocks after N (all are still counted). Default: ${DEFAULT-VALUE}.")
         int maxErrors;
 
-        @Parameters(index = "0", paramLabel = "FILE")
+        @Parameters(index = "0", paramLabel = "FILE", description = "The ZFile to check (plain or tar-wrapped).")
         Path file;
 
         @Override
@@ -173,6 +241,9 @@ final class ZFileCommand implements Runnable {
             try {
                 opened = Blob.openZFile(file);
             } catch (FormatException e) {
+                if (e.structure().equals("blob")) {
+                    throw e; // no ZFile at all: the one answer for a non-OverlayBD file (exit 2)
+                }
                 out.println(file + ": CORRUPT: " + e.getMessage());
                 if (!e.structure().startsWith("zfile header")) {
                     return Main.EXIT_PROBLEMS; // not the ZFile header: the trailer would not help

@@ -144,7 +144,7 @@ class CatCommandTest {
         Path f = Cli.copy("zfile/small.lz4.4k.crc.tar.zfile", tmp);
         Cli.flipBit(f, 1536 + 512 + 10, 0);
         Cli.Result r = Cli.fails(2, "cat", f.toString());
-        assertThat(r.err()).contains(f.toString(), "offset 512", "payload at 1536", "checksum");
+        assertThat(r.err()).contains(f.toString(), "@512", "payload at 1536", "checksum");
         Cli.Result v = Cli.run("--verbose", "cat", f.toString());
         assertThat(v.code()).isEqualTo(2);
         assertThat(v.err()).contains("\tat ", "ChecksumMismatchException");

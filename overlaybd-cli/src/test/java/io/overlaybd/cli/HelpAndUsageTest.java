@@ -16,7 +16,7 @@ class HelpAndUsageTest {
     static Stream<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
         walk(Main.commandLine(new Main(), new String[0]), new ArrayList<>(), out);
-        assertThat(out).hasSize(17); // root, 9 commands, zfile x3, layer x4
+        assertThat(out).hasSize(20); // root, 11 commands, zfile x3, layer x5
         return out.stream();
     }
 
@@ -83,7 +83,8 @@ class HelpAndUsageTest {
                 .containsOnlyKeys("zfile");
         for (String[] args : new String[][] {{}, {"--help"}, {"help", "cat"}, {"catt"}, {"-V"}}) {
             assertThat(Main.commandLine(new Main(), args).getSubcommands()).as(String.join(" ", args))
-                    .containsKeys("cat", "info", "zfile", "layer", "merge", "export", "extents", "verify", "serve", "help")
+                    .containsKeys("cat", "info", "zfile", "layer", "merge", "export", "extents", "verify", "serve", "pull",
+                            "push", "help")
                     .hasSize(Main.COMMANDS.size() + 1);
         }
         assertThat(Cli.ok("--verbose", "info", "--help").text()).startsWith("Usage: overlaybd info");
@@ -108,7 +109,7 @@ class HelpAndUsageTest {
         assertThat(r.err()).contains("\tat picocli.");
         r = Cli.run("cat", "--verbose", "/no/such/file");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).startsWith("overlaybd: no such file: /no/such/file").contains("NoSuchFileException",
+        assertThat(r.err()).startsWith("overlaybd cat: /no/such/file: no such file").contains("NoSuchFileException",
                 "\tat ");
     }
 }

@@ -103,7 +103,10 @@ class InfoCommandTest {
 
     @Test
     void text() {
-        String t = Cli.ok("info", fx("lsmt/layer1.lsmt")).text();
+        String summary = Cli.ok("info", fx("lsmt/layer1.lsmt")).text();
+        assertThat(summary).contains("layer 0: ", "  lsmt\n", "uuid: 0A1B2C3D-0001-4A5B-8C6D-000000000001",
+                "parent: none", "tag: layer1", "segments: 13 (0 zeroed)", "virtual size 1073741824");
+        String t = Cli.ok("info", "--all", fx("lsmt/layer1.lsmt")).text();
         assertThat(t).contains("kind: lsmt", "uuid: 0A1B2C3D-0001-4A5B-8C6D-000000000001", "segments: 13",
                 "virtualSize: 1073741824", "userTag: layer1");
         Cli.fails(2, "info", "--jsn", fx("lsmt/layer1.lsmt"));

@@ -42,7 +42,8 @@ class MergeExportExtentsTest {
         }
         Path zt = tmp.resolve("merged.tar");
         Cli.ok("merge", "--tar", "--algorithm", "zstd", "-o", zt.toString(), fx("lsmt/config.json"));
-        assertThat(Cli.ok("info", zt.toString()).text()).contains("member: overlaybd.commit", "algorithm: zstd");
+        assertThat(Cli.ok("info", "--all", zt.toString()).text()).contains("member: overlaybd.commit",
+                "algorithm: zstd");
         Cli.ok("verify", zt.toString());
         try (Image image = Image.open(List.of(zt))) {
             assertThat(image.blobs().get(0).content().size()).isEqualTo(4_741_120L);

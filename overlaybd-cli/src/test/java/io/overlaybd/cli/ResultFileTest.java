@@ -60,7 +60,7 @@ class ResultFileTest {
     @Test
     void aDirectoryGivenAsAnImageIsNamed() {
         Cli.Result r = Cli.fails(2, "cat", tmp.toString());
-        assertThat(r.err().strip()).isEqualTo("overlaybd: " + tmp + ": is a directory, not a file");
+        assertThat(r.err().strip()).isEqualTo("overlaybd cat: " + tmp + ": is a directory, not a file");
     }
 
     @Test

@@ -72,7 +72,7 @@ class ShadedJarTest {
         Cli.assertOneLine(r.err());
         Run m = run("cat", "/no/such/file");
         assertThat(m.code()).isEqualTo(2);
-        assertThat(m.err().strip()).isEqualTo("overlaybd: no such file: /no/such/file");
+        assertThat(m.err().strip()).isEqualTo("overlaybd cat: /no/such/file: no such file");
     }
 
     @Test

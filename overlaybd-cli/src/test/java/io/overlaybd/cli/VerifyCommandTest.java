@@ -47,7 +47,12 @@ class VerifyCommandTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void everyFixtureFileAndConfigVerifies(String fixture) throws IOException {
-        Cli.Result r = Cli.ok("verify", "--check-chain", fx(fixture));
+        // one file alone: the chain is not checked by default (a note says so); --check-chain then requires a base
+        Cli.Result r = fixture.endsWith(".bin") ? null : Cli.ok("verify", fx(fixture));
+        if (r == null) { // the plain inputs of the ZFile fixtures are no OverlayBD blobs: a finding, exit 1
+            assertThat(Cli.run("verify", fx(fixture)).code()).isEqualTo(1);
+            return;
+        }
         String[] lines = r.text().split("\n");
         assertThat(lines[lines.length - 1]).startsWith("OK: ").contains("0 error(s)");
         JsonNode j = json("verify", "--json", "--threads", "2", fx(fixture));
@@ -146,7 +151,8 @@ class VerifyCommandTest {
     void wrongChainOnlyWithCheckChain() throws IOException {
         Path l1 = InteropFixtures.path("lsmt/layer1.lsmt");
         Path l3 = InteropFixtures.path("lsmt/layer3.lsmt");
-        Cli.ok("verify", l1.toString(), l3.toString());
+        Cli.ok("verify", "--no-check-chain", l1.toString(), l3.toString());
+        assertFinding(l3, Files.size(l3) - 4096 + 93, "image.chain", "verify", l1.toString(), l3.toString());
         assertFinding(l3, Files.size(l3) - 4096 + 93, "image.chain", "verify", "--check-chain", l1.toString(),
                 l3.toString());
     }

@@ -18,6 +18,7 @@ import java.util.Optional;
  */
 public final class Blob implements AutoCloseable {
     private final Path path;
+    private final String name;
     private final RandomAccessBlockDevice file;
     private final TarFormat.Member tarMember;
     private final ZFileDevice zfile;
@@ -27,6 +28,7 @@ public final class Blob implements AutoCloseable {
     private Blob(Path path, RandomAccessBlockDevice file, TarFormat.Member tarMember, ZFileDevice zfile,
                  RandomAccessBlockDevice content, LsmtLayer layer) {
         this.path = path;
+        this.name = path != null ? path.toString() : file.description();
         this.file = file;
         this.tarMember = tarMember;
         this.zfile = zfile;
@@ -67,6 +69,18 @@ public final class Blob implements AutoCloseable {
     }
 
     /**
+     * Opens and detects a blob as {@link #open(Path, FileAccess)}; with {@code acceptRaw}, a file that is no OverlayBD
+     * blob (no tar, ZFile or LSMT magic at its start) opens as {@link Kind#RAW} plain bytes instead of failing with
+     * {@value #NOT_OVERLAYBD}. Plain files are read as raw devices only when a caller asks for it.
+     */
+    public static Blob open(Path path, FileAccess access, boolean acceptRaw) throws IOException {
+        return open(path, access, acceptRaw ? Mode.DETECT_OR_RAW : Mode.DETECT);
+    }
+
+    /** The message of the error for a file that is no OverlayBD blob. */
+    public static final String NOT_OVERLAYBD = "not an OverlayBD layer: no ZFile, LSMT or tar magic";
+
+    /**
      * Opens a blob down to its ZFile, if it is one (optionally tar-wrapped), without looking at the decompressed
      * content: unlike {@link #open(Path)}, a corrupt first block does not prevent opening, so every block can be
      * checked ({@code overlaybd zfile check}). The kind is {@link Kind#ZFILE} even when the content is an LSMT layer.
@@ -88,28 +102,57 @@ public final class Blob implements AutoCloseable {
     }
 
     /** How far {@link #open(Path, FileAccess, Mode)} goes. */
-    private enum Mode { DETECT, ZFILE, ZFILE_FROM_TRAILER }
+    private enum Mode { DETECT, DETECT_OR_RAW, ZFILE, ZFILE_FROM_TRAILER }
 
     private static Blob open(Path path, FileAccess access, Mode mode) throws IOException {
-        RandomAccessBlockDevice file = access.open(path);
+        return detect(path, access.open(path), mode, null);
+    }
+
+    /**
+     * Opens and detects a blob from a device instead of a file (a remote blob, say), exactly as {@link #open(Path)}
+     * detects files; the blob owns the device: closing the blob closes it. {@link #path()} is then null and
+     * {@link #name()} is the device's description.
+     *
+     * @param device     the blob's bytes
+     * @param rereadHook called with a byte range of {@code device} before a ZFile block that failed its CRC or
+     *                   decompression is re-read (so a caching device can drop its copy), or null
+     * @throws FormatException as {@link #open(Path)}
+     */
+    public static Blob open(RandomAccessBlockDevice device, ZFileDevice.RereadHook rereadHook) throws IOException {
+        return detect(null, device, Mode.DETECT, rereadHook);
+    }
+
+    private static Blob detect(Path path, RandomAccessBlockDevice file, Mode mode, ZFileDevice.RereadHook hook)
+            throws IOException {
         ZFileDevice zfile = null;
         try {
             RandomAccessBlockDevice dev = file;
             Optional<TarFormat.Member> member = TarFormat.firstFile(file);
+            ZFileDevice.Options zoptions = ZFileDevice.Options.defaults();
             if (member.isPresent()) {
                 TarFormat.Member m = member.get();
                 dev = SliceDevice.of(file, m.payloadOffset(), m.payloadSize(), tarDescription(file.description(),
                         m.payloadOffset()), false);
+                if (hook != null) {
+                    long at = m.payloadOffset();
+                    zoptions = zoptions.rereadHook((offset, length) -> hook.evict(at + offset, length));
+                }
+            } else if (hook != null) {
+                zoptions = zoptions.rereadHook(hook);
             }
             if (mode == Mode.ZFILE_FROM_TRAILER) {
                 zfile = ZFileDevice.openFromTrailer(dev, ZFileDevice.Options.defaults(), false);
                 dev = zfile;
             } else if (ZFileDevice.isZFile(dev)) {
-                zfile = ZFileDevice.open(dev, false);
+                try {
+                    zfile = ZFileDevice.open(dev, zoptions, false);
+                } catch (FormatException e) {
+                    throw truncation(dev, e);
+                }
                 dev = zfile;
             }
             LsmtLayer layer = null;
-            if (mode != Mode.DETECT && zfile != null) {
+            if ((mode == Mode.ZFILE || mode == Mode.ZFILE_FROM_TRAILER) && zfile != null) {
                 return new Blob(path, file, member.orElse(null), zfile, dev, null);
             }
             if (LsmtLayer.isLsmt(dev)) {
@@ -128,6 +171,9 @@ public final class Blob implements AutoCloseable {
                 FormatException damage = BlobProbe.damage(dev);
                 if (damage != null) {
                     throw damage;
+                }
+                if (mode != Mode.DETECT_OR_RAW) {
+                    throw notOverlayBd(file.description(), member.map(TarFormat.Member::payloadOffset).orElse(-1L));
                 }
             }
             return new Blob(path, file, member.orElse(null), zfile, dev, layer);
@@ -148,14 +194,57 @@ public final class Blob implements AutoCloseable {
         }
     }
 
+    /**
+     * @param payloadOffset where a tar member's payload starts, or -1 when the file is not tar-wrapped
+     * @return the error for a file that is no OverlayBD blob
+     */
+    static FormatException notOverlayBd(String file, long payloadOffset) {
+        return payloadOffset < 0 ? new FormatException(file, "blob", 0, NOT_OVERLAYBD)
+                : new FormatException(file, "blob", payloadOffset, "not an OverlayBD layer: the tar member's payload"
+                        + " has no ZFile or LSMT magic");
+    }
+
+    /**
+     * @return {@code e} said as what it most likely is when the ZFile is shorter than its header says (an
+     *         overwritten header naming an index beyond the end) or its trailer is missing: a truncated file
+     */
+    static FormatException truncation(RandomAccessBlockDevice dev, FormatException e) {
+        try {
+            long size = dev.size();
+            byte[] b = new byte[512];
+            if (size < b.length) {
+                return e;
+            }
+            dev.readFully(0, b, 0, b.length);
+            io.overlaybd.zfile.ZFileHeader h = io.overlaybd.zfile.ZFileHeader.decode(b);
+            if (h.magicOk() && h.isHeaderOverwrite() && h.indexOffset() >= size) {
+                return new FormatException(e.resource(), "zfile", size, "truncated (" + size + " bytes, expected at "
+                        + "least " + (h.indexOffset() + 1) + ": the header places the index at " + h.indexOffset()
+                        + ")", e);
+            }
+            if (e.structure().equals("zfile trailer") && e.offset() == size - b.length) {
+                return new FormatException(e.resource(), e.structure(), e.offset(), "no trailer at the end of the "
+                        + size + "-byte file (" + Finding.detail(e) + "): truncated, or not finished", e);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the original error stands
+        }
+        return e;
+    }
+
     /** @return the description of a tar payload: names the file and where the payload starts in it. */
     static String tarDescription(String file, long payloadOffset) {
         return "tar(" + file + ", payload at " + payloadOffset + ")";
     }
 
-    /** @return the file path. */
+    /** @return the file path, or null for a blob opened from a device. */
     public Path path() {
         return path;
+    }
+
+    /** @return what names the blob in messages: its file path, or the description of the device it was opened from. */
+    public String name() {
+        return name;
     }
 
     /** @return the detected kind. */
@@ -198,7 +287,7 @@ public final class Blob implements AutoCloseable {
 
     @Override
     public String toString() {
-        return path + " (" + kind() + (tarMember != null ? ", tar" : "") + ")";
+        return name + " (" + kind() + (tarMember != null ? ", tar" : "") + ")";
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.overlaybd.image;
 
+import io.overlaybd.core.ChecksumMismatchException;
+import io.overlaybd.core.FormatException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,5 +54,45 @@ public record Finding(Severity severity, String code, String file, String struct
             sb.append(" (").append(structure).append(')');
         }
         return sb.append(": ").append(message).toString();
+    }
+
+    // ------------------------------------------------------------------------------- for the verifier's checks
+
+    static Finding error(String code, String file, String structure, long offset, String message) {
+        return new Finding(Severity.ERROR, code, file, structure, offset, message);
+    }
+
+    /**
+     * A format exception becomes an error at a file offset: its own offset is relative to the device it names, which
+     * starts at {@code base} in the file ({@code where} = {@link ImageVerifier#DECOMPRESSED} when that device is decompressed).
+     */
+    static Finding fromFormat(String code, String file, String where, long base, FormatException e) {
+        long off = e.offset() >= 0 ? base + e.offset() : -1;
+        String c = code;
+        if (e instanceof ChecksumMismatchException) {
+            c = code.substring(0, code.indexOf('.')) + ".checksum";
+        }
+        return new Finding(Severity.ERROR, c, file, e.structure() + where, off, detail(e));
+    }
+
+    /**
+     * @return the exception's message without the parts a finding already carries: the leading structure name and
+     *         the trailing "at offset N in resource" (whose offset may be relative to a tar payload)
+     */
+    static String detail(FormatException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        String prefix = e.structure() + ": ";
+        if (m.startsWith(prefix)) {
+            m = m.substring(prefix.length());
+        }
+        String suffix = " in " + e.resource();
+        if (m.endsWith(suffix)) {
+            m = m.substring(0, m.length() - suffix.length());
+        }
+        String at = " at offset " + e.offset();
+        if (e.offset() >= 0 && m.endsWith(at)) {
+            m = m.substring(0, m.length() - at.length());
+        }
+        return m;
     }
 }

@@ -66,13 +66,41 @@ public final class Image implements AutoCloseable {
      * says ({@link FileAccess#MAPPED} for the fastest small reads of sealed layers).
      */
     public static Image open(List<Path> inputs, boolean writeResult, FileAccess access) throws IOException {
+        return open(inputs, writeResult, access, false);
+    }
+
+    /**
+     * Opens a config.json or blob files, as {@link #open(List, boolean, FileAccess)}; with {@code acceptRaw}, a
+     * single file that is no OverlayBD blob is read as plain bytes ({@link Blob.Kind#RAW}) instead of failing with
+     * {@link Blob#NOT_OVERLAYBD}: an explicit choice, for callers that want to read plain disk images too.
+     *
+     * @throws IllegalArgumentException if no input is given, or a config.json is given with other files
+     */
+    public static Image open(List<Path> inputs, boolean writeResult, FileAccess access, boolean acceptRaw)
+            throws IOException {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("no image given");
         }
         if (inputs.size() == 1 && isJsonConfig(inputs.get(0))) {
             return openConfig(inputs.get(0), writeResult, access);
         }
-        return openLayers(inputs, access);
+        requireNoConfig(inputs);
+        return openLayers(inputs, access, acceptRaw);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the config when one of several inputs is a config.json, which must be
+     *                                  the only input
+     */
+    public static void requireNoConfig(List<Path> inputs) throws IOException {
+        if (inputs.size() > 1) {
+            for (Path p : inputs) {
+                if (Files.isRegularFile(p) && isJsonConfig(p)) {
+                    throw new IllegalArgumentException(p + " is a config.json: give it alone, not with other "
+                            + "files (its lowers name the layers)");
+                }
+            }
+        }
     }
 
     /**
@@ -107,11 +135,39 @@ public final class Image implements AutoCloseable {
 
     /** Opens blob files, lowest layer first, as {@link #openLayers(List)}, reading them as {@code access} says. */
     public static Image openLayers(List<Path> lowestFirst, FileAccess access) throws IOException {
+        return openLayers(lowestFirst, access, false);
+    }
+
+    /**
+     * Opens blob files as {@link #openLayers(List, FileAccess)}; with {@code acceptRaw}, a single plain file (no
+     * OverlayBD blob) is read as raw bytes instead of being an error.
+     */
+    public static Image openLayers(List<Path> lowestFirst, FileAccess access, boolean acceptRaw) throws IOException {
         List<Blob> blobs = new ArrayList<>();
         try {
             for (Path p : lowestFirst) {
-                blobs.add(Blob.open(p, access));
+                blobs.add(Blob.open(p, access, acceptRaw && lowestFirst.size() == 1));
             }
+            return compose(blobs, null, null);
+        } catch (IOException | RuntimeException e) {
+            closeAll(blobs, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Composes already opened blobs, lowest layer first, into an image, as {@link #openLayers(List)} composes blob
+     * files: for blobs opened from devices ({@link Blob#open(RandomAccessBlockDevice, io.overlaybd.zfile.ZFileDevice.RereadHook)}),
+     * such as remote blobs. The image owns the blobs: closing it (or a failure here) closes them.
+     *
+     * @throws FormatException naming the blob when several are given and one of them is not an LSMT layer
+     */
+    public static Image of(List<Blob> lowestFirst) throws IOException {
+        if (lowestFirst.isEmpty()) {
+            throw new IllegalArgumentException("no image given");
+        }
+        List<Blob> blobs = new ArrayList<>(lowestFirst);
+        try {
             return compose(blobs, null, null);
         } catch (IOException | RuntimeException e) {
             closeAll(blobs, e);
@@ -227,7 +283,7 @@ public final class Image implements AutoCloseable {
         List<LsmtLayer> layers = new ArrayList<>();
         for (Blob b : blobs) {
             if (!b.isLayer()) {
-                throw new FormatException(b.path().toString(), "lsmt header", 0, "not an LSMT layer (detected "
+                throw new FormatException(b.name(), "lsmt header", 0, "not an LSMT layer (detected "
                         + b.kind() + "): only LSMT layers can be stacked");
             }
             layers.add(b.layer().orElseThrow());

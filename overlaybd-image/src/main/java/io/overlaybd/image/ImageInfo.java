@@ -57,7 +57,7 @@ public final class ImageInfo {
     /** @return the description of one blob. */
     public static Map<String, Object> describe(Blob b) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", b.path().toString());
+        m.put("file", b.name());
         m.put("kind", b.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         m.put("blobSize", b.file().size());
         b.tarMember().ifPresent(t -> {

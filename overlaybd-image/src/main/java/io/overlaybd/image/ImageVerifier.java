@@ -1,6 +1,5 @@
 package io.overlaybd.image;
 
-import io.overlaybd.core.ChecksumMismatchException;
 import io.overlaybd.core.FileDevice;
 import io.overlaybd.core.FormatException;
 import io.overlaybd.core.RandomAccessBlockDevice;
@@ -11,7 +10,6 @@ import io.overlaybd.lsmt.LsmtLayer;
 import io.overlaybd.lsmt.SegmentIndex;
 import io.overlaybd.lsmt.WritableLayer;
 import io.overlaybd.zfile.ZFileDevice;
-import io.overlaybd.zfile.ZFileHeader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +24,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Verifies an image end to end and reports every problem it finds, never stopping at the first: for each blob its
@@ -65,23 +61,42 @@ public final class ImageVerifier {
     static final int REFERENCE_MAX_STORED_BLOCK = 65536;
     /** The smallest blob that can be an image layer: a ZFile header and trailer. */
     static final int MIN_BLOB_SIZE = 1024;
-    private static final int MAX_BLOCK_FINDINGS_PER_LAYER = 50;
-    private static final int BLOCKS_PER_TASK = 256;
     private static final int LSMT_HEADER_SIZE = 4096;
     private static final int LSMT_OFF_PARENT_UUID = 93;
-    private static final int ZFILE_OFF_FLAGS = 32;
-    private static final int ZFILE_FLAG_DIGEST = 0x10;
 
     private final int threads;
-    private final boolean checkChain;
+    private final Chain chain;
     private final Progress progress;
     private final boolean alwaysDigest;
 
-    private ImageVerifier(int threads, boolean checkChain, Progress progress, boolean alwaysDigest) {
+    /** Whether the parent-uuid chain is checked. */
+    public enum Chain {
+        /** Never. */
+        OFF,
+        /**
+         * When two or more layers are stacked and every one has a uuid: each layer's parent must be the uuid of the
+         * layer below, and no layer may appear twice. A note says whether it was checked, and why not.
+         */
+        AUTO,
+        /** Always: as {@link #AUTO}, and the bottom layer must name no parent (its parent is not in the image). */
+        ON
+    }
+
+    private final ZFileCheck zfileCheck = new ZFileCheck();
+
+    private ImageVerifier(int threads, Chain chain, Progress progress, boolean alwaysDigest) {
         this.threads = threads;
-        this.checkChain = checkChain;
+        this.chain = chain;
         this.progress = progress;
         this.alwaysDigest = alwaysDigest;
+    }
+
+    /**
+     * @return a verifier like this one checking the chain as {@code mode} says ({@link #create} with
+     *         {@code checkChain} gives {@link Chain#ON} or {@link Chain#OFF})
+     */
+    public ImageVerifier withChain(Chain mode) {
+        return new ImageVerifier(threads, java.util.Objects.requireNonNull(mode, "mode"), progress, alwaysDigest);
     }
 
     /**
@@ -93,7 +108,7 @@ public final class ImageVerifier {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new ImageVerifier(threads, checkChain, progress, false);
+        return new ImageVerifier(threads, checkChain ? Chain.ON : Chain.OFF, progress, false);
     }
 
     /**
@@ -103,7 +118,7 @@ public final class ImageVerifier {
      * @return a verifier like this one with that choice
      */
     public ImageVerifier withDigests(boolean always) {
-        return new ImageVerifier(threads, checkChain, progress, always);
+        return new ImageVerifier(threads, chain, progress, always);
     }
 
     /**
@@ -162,52 +177,6 @@ public final class ImageVerifier {
     private record Source(Path path, String digest, long size, String label) {
     }
 
-    /**
-     * What one layer turned out to be, for the cross-layer checks.
-     *
-     * @param parentAt   offset of the trailer's parent_uuid field (in the file, or decompressed), -1 if unknown
-     * @param parentWhere the structure name for {@code parentAt}
-     */
-    private record LayerFacts(String file, LsmtLayer layer, long virtualSize, UUID uuid, UUID parent, long parentAt,
-                              String parentWhere) {
-    }
-
-    /** Progress of one run: monotonic, serialized calls to the callback. */
-    private final class Tracker {
-        private final long total;
-        private final AtomicLong done = new AtomicLong();
-        private long reported = -1;
-
-        Tracker(long total) {
-            this.total = total;
-        }
-
-        void add(long bytes) {
-            report(done.addAndGet(bytes));
-        }
-
-        /** Marks everything before {@code position} (a sum of whole blob sizes) as done. */
-        void setDone(long position) {
-            done.set(position);
-            report(position);
-        }
-
-        synchronized void report(long d) {
-            long v = Math.min(d, total);
-            if (progress != null && v > reported) {
-                reported = v;
-                progress.update(v, total);
-            }
-        }
-
-        synchronized void finish() {
-            if (progress != null && reported != total) {
-                reported = total;
-                progress.update(total, total);
-            }
-        }
-    }
-
     private VerifyReport run(List<Path> inputs, ImageConfig cfg, List<Source> sources, List<Finding> early)
             throws IOException {
         List<Finding> findings = new ArrayList<>();
@@ -226,7 +195,7 @@ public final class ImageVerifier {
                 total += sizes[i];
             }
         }
-        Tracker tracker = new Tracker(total);
+        VerifyProgress tracker = new VerifyProgress(progress, total);
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "overlaybd-verify");
             t.setDaemon(true);
@@ -257,11 +226,11 @@ public final class ImageVerifier {
             }
             image.put("inputs", in);
             image.put("config", cfg != null ? cfg.source().toString() : null);
-            image.put("chainChecked", checkChain);
+            image.put("chainChecked", chain == Chain.ON);
             if (cfg != null && cfg.upper().isPresent()) {
                 verifyUpper(cfg.upper().get(), layers, findings, facts, open);
             }
-            crossLayer(facts, findings, image);
+            new LayerChecks(chain).check(facts, findings, image);
             return new VerifyReport(layers, findings, image);
         } finally {
             if (pool != null) {
@@ -278,14 +247,14 @@ public final class ImageVerifier {
     }
 
     private LayerFacts verifyBlob(Source s, Map<String, Object> info, List<Finding> findings,
-                                  List<AutoCloseable> open, ExecutorService pool, Tracker tracker)
+                                  List<AutoCloseable> open, ExecutorService pool, VerifyProgress tracker)
             throws IOException {
         String file = s.path().toString();
         FileDevice dev;
         try {
             dev = FileDevice.open(s.path());
         } catch (NoSuchFileException e) {
-            findings.add(error("blob.missing", file, null, -1, "no such file"));
+            findings.add(Finding.error("blob.missing", file, null, -1, "no such file"));
             return null;
         }
         open.add(dev);
@@ -303,7 +272,7 @@ public final class ImageVerifier {
             facts = verifyContent(file, dev, blobSize, info, contentFindings, open, pool, tracker);
         } catch (EOFException e) {
             // a structure the readers accepted ends past the end of the file: corrupt bytes, not a failure to run
-            contentFindings.add(error("blob.truncated", file, null, -1, "unexpected end of file: " + e.getMessage()));
+            contentFindings.add(Finding.error("blob.truncated", file, null, -1, "unexpected end of file: " + e.getMessage()));
             facts = null;
         }
         if (pending != null) {
@@ -311,18 +280,18 @@ public final class ImageVerifier {
             info.put("sha256", sha);
         }
         if (s.digest() != null && !s.digest().equalsIgnoreCase("sha256:" + sha)) {
-            findings.add(error("blob.digest", file, null, -1, "sha256 is " + sha + " but the config says "
+            findings.add(Finding.error("blob.digest", file, null, -1, "sha256 is " + sha + " but the config says "
                     + s.digest()));
         }
         if (s.size() >= 0 && s.size() != blobSize) {
-            findings.add(error("blob.size", file, null, -1, "size is " + blobSize + " bytes but the config says "
+            findings.add(Finding.error("blob.size", file, null, -1, "size is " + blobSize + " bytes but the config says "
                     + s.size()));
         }
         findings.addAll(contentFindings);
         return facts;
     }
 
-    private static <T> T join(Future<T> f) throws IOException {
+    static <T> T join(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -338,7 +307,7 @@ public final class ImageVerifier {
 
     private LayerFacts verifyContent(String file, FileDevice dev, long blobSize, Map<String, Object> info,
                                      List<Finding> findings, List<AutoCloseable> open, ExecutorService pool,
-                                     Tracker tracker) throws IOException {
+                                     VerifyProgress tracker) throws IOException {
         RandomAccessBlockDevice content = dev;
         long base = 0; // offset of the payload in the file, so findings carry file offsets
         try {
@@ -352,7 +321,7 @@ public final class ImageVerifier {
                 info.put("tar", tar);
                 long minimal = m.payloadOffset() + ((m.payloadSize() + 511) & -512L) + 1024;
                 if (blobSize < minimal) {
-                    findings.add(error("tar.truncated", file, "tar end-of-archive", m.payloadOffset()
+                    findings.add(Finding.error("tar.truncated", file, "tar end-of-archive", m.payloadOffset()
                             + m.payloadSize(), "the archive ends at " + blobSize + " bytes, before its padding and"
                             + " two zero blocks (" + minimal + " bytes expected)"));
                 }
@@ -361,12 +330,12 @@ public final class ImageVerifier {
                 base = m.payloadOffset();
             }
         } catch (FormatException e) {
-            findings.add(fromFormat("tar.header", file, "", 0, e));
+            findings.add(Finding.fromFormat("tar.header", file, "", 0, e));
             return null;
         }
         ZFileDevice zfile = null;
         if (ZFileDevice.isZFile(content)) {
-            zfile = verifyZFile(file, content, base, info, findings, pool, tracker, false);
+            zfile = zfileCheck.verify(file, content, base, info, findings, pool, tracker, false);
             if (zfile == null) {
                 return null;
             }
@@ -375,24 +344,20 @@ public final class ImageVerifier {
             FormatException damage = BlobProbe.damage(content);
             if (damage != null) {
                 String area = damage.structure().substring(0, damage.structure().indexOf(' '));
-                findings.add(fromFormat(area + ".header", file, "", base, damage));
+                findings.add(Finding.fromFormat(area + ".header", file, "", base, damage));
                 // a damaged ZFile header: the blocks may still be checkable through the trailer
                 zfile = area.equals("zfile") && content.size() >= 1024 // room for a header and a trailer
-                        ? verifyZFile(file, content, base, info, findings, pool, tracker, true) : null;
+                        ? zfileCheck.verify(file, content, base, info, findings, pool, tracker, true) : null;
                 if (zfile == null) {
                     return null;
                 }
                 open.add(zfile);
                 return verifyLsmt(file, zfile, 0, true, base, info, findings, open);
             }
-            if (content.size() < MIN_BLOB_SIZE) {
-                findings.add(error("blob.too-small", file, null, base, (content == dev ? "the file" : "the tar "
-                        + "payload") + " holds " + content.size() + " bytes: too small for a ZFile (at least "
-                        + MIN_BLOB_SIZE + ") or an LSMT layer (at least 8192)"));
-                return null;
-            }
-            info.put("kind", "raw");
-            return new LayerFacts(file, null, -1, null, null, -1, null);
+            // one answer for a file that is no OverlayBD blob, whatever its size (as Blob.open gives)
+            FormatException not = Blob.notOverlayBd(file, content == dev ? -1 : base);
+            findings.add(Finding.error("blob.not-overlaybd", file, "blob", not.offset(), Finding.detail(not)));
+            return null;
         }
         return verifyLsmt(file, zfile != null ? zfile : content, zfile != null ? 0 : base, zfile != null, base,
                 info, findings, open);
@@ -422,14 +387,14 @@ public final class ImageVerifier {
         } catch (FormatException e) {
             if (compressed && e.structure().startsWith("zfile")) {
                 // the ZFile block holding the LSMT header, index or trailer is corrupt (already reported)
-                findings.add(error("lsmt.unreadable", file, e.structure(), e.offset() >= 0 ? fileBase + e.offset()
-                        : -1, "the LSMT layer inside cannot be read: " + detail(e)));
+                findings.add(Finding.error("lsmt.unreadable", file, e.structure(), e.offset() >= 0 ? fileBase + e.offset()
+                        : -1, "the LSMT layer inside cannot be read: " + Finding.detail(e)));
             } else if (BlobProbe.writableHalf(content) != null) {
-                findings.add(error("lsmt.writable", file, "lsmt header" + where, lsmtBase, "the "
+                findings.add(Finding.error("lsmt.writable", file, "lsmt header" + where, lsmtBase, "the "
                         + BlobProbe.writableHalf(content) + " file of a writable layer, not a sealed layer: verify a "
                         + "writable layer through a config.json naming it as the upper"));
             } else {
-                findings.add(fromFormat("lsmt.invalid", file, where, lsmtBase, e));
+                findings.add(Finding.fromFormat("lsmt.invalid", file, where, lsmtBase, e));
             }
             return null;
         }
@@ -475,180 +440,6 @@ public final class ImageVerifier {
                 trailerAt + LSMT_OFF_PARENT_UUID, "lsmt trailer" + where);
     }
 
-    /**
-     * Verifies a ZFile: header, trailer, jump table and every block. When the header is unusable (or
-     * {@code headerDamaged}, already reported), the rest is still checked through the trailer if it is valid.
-     *
-     * @return the opened device, or null when neither header nor trailer allows reading the blocks
-     */
-    private ZFileDevice verifyZFile(String file, RandomAccessBlockDevice content, long base, Map<String, Object> info,
-                                    List<Finding> findings, ExecutorService pool, Tracker tracker,
-                                    boolean headerDamaged) throws IOException {
-        byte[] block = new byte[512];
-        content.readFully(0, block, 0, 512);
-        ZFileHeader header = ZFileHeader.decode(block);
-        if (!headerDamaged && !header.hasDigest() && (header.nonZeroTailBytes() > 0 || (header.flags() >>> 6) != 0
-                || header.reserved0() != 0)) {
-            findings.add(new Finding(Finding.Severity.NOTE, "zfile.header.legacy-garbage", file, "zfile header", base,
-                    "reserved fields and high flag bits hold garbage (a legacy writer's uninitialised memory); no "
-                            + "digest protects them, and readers ignore them"));
-        }
-        boolean digestFlagCleared = !headerDamaged && digestFlagCleared(block);
-        if (digestFlagCleared) {
-            findings.add(error("zfile.header.flags", file, "zfile header", base + ZFILE_OFF_FLAGS, "flag bit 4 "
-                    + "(digest) is clear, yet the stored digest matches the block with it set: the flags were "
-                    + "altered, and the digest and index CRC are no longer checked"));
-        }
-        long payload = content.size();
-        if (payload >= 1024) {
-            content.readFully(payload - 512, block, 0, 512);
-            if (digestFlagCleared(block)) {
-                findings.add(error("zfile.trailer.flags", file, "zfile trailer", base + payload - 512
-                        + ZFILE_OFF_FLAGS, "flag bit 4 (digest) is clear, yet the stored digest matches the block "
-                        + "with it set: the flags were altered, and the digest and index CRC are no longer checked"));
-            }
-        }
-        ZFileDevice z = null;
-        if (!headerDamaged) {
-            try {
-                z = ZFileDevice.open(content, false);
-            } catch (FormatException e) {
-                findings.add(fromFormat("zfile.invalid", file, "", base, e));
-                if (e.offset() < 0 || e.offset() >= 512) {
-                    return null; // the trailer or the jump table: nothing else to read the blocks by
-                }
-            }
-        }
-        if (z == null) {
-            try {
-                z = ZFileDevice.openFromTrailer(content, ZFileDevice.Options.defaults(), false);
-            } catch (FormatException e) {
-                findings.add(new Finding(Finding.Severity.NOTE, "zfile.trailer.unusable", file, e.structure(),
-                        e.offset() >= 0 ? base + e.offset() : -1, "the blocks could not be checked through the "
-                        + "trailer either: " + detail(e)));
-                return null;
-            }
-            findings.add(new Finding(Finding.Severity.NOTE, "zfile.header.bypassed", file, "zfile header", base,
-                    "the header could not be used (see the error at the header), but the trailer is valid: the "
-                            + "jump table and every block were checked through it"));
-        }
-        ZFileHeader eff = z.effectiveHeader();
-        long tableEnd = eff.indexOffset() + 4 * eff.indexSize();
-        if (tableEnd + 512 != payload) {
-            findings.add(error("zfile.layout", file, "zfile trailer", base + Math.min(tableEnd, payload),
-                    "the jump table ends at " + tableEnd + " so the file should be " + (tableEnd + 512)
-                            + " bytes, but it is " + payload + " (truncated, or bytes appended)"));
-        }
-        if (z.trailer() == null && payload >= 512 + 512) {
-            // header overwrite: the reader never needs the trailer, but a complete file has one that agrees
-            content.readFully(payload - 512, block, 0, 512);
-            ZFileHeader t = ZFileHeader.decode(block);
-            if (!t.magicOk() || t.isHeader() || !t.isSealed() || t.indexOffset() != eff.indexOffset()
-                    || t.indexSize() != eff.indexSize() || t.originalFileSize() != eff.originalFileSize()
-                    || (t.hasDigest() && !t.digestMatches())) {
-                findings.add(error("zfile.trailer", file, "zfile trailer", base + payload - 512,
-                        "the trailer is missing, corrupt or disagrees with the overwritten header"
-                                + (t.magicOk() && t.hasDigest() && !t.digestMatches() ? String.format(
-                                " (digest: stored 0x%08x, computed 0x%08x)", t.digest(), t.computedDigest())
-                                : "")));
-            }
-        }
-        Map<String, Object> zi = new LinkedHashMap<>();
-        zi.put("algorithm", z.algorithm().name().toLowerCase(java.util.Locale.ROOT));
-        zi.put("blockSize", z.blockSize());
-        zi.put("blocks", z.blockCount());
-        zi.put("blockCrc", z.hasBlockCrc());
-        zi.put("originalSize", z.size());
-        zi.put("compressedSize", payload);
-        zi.put("headerOverwritten", z.header() != null && z.header().isHeaderOverwrite());
-        info.put("zfile", zi);
-        int oversize = 0;
-        int firstOversize = -1;
-        for (int i = 0; i < z.blockCount(); i++) {
-            if (z.storedBlockLength(i) > REFERENCE_MAX_STORED_BLOCK) {
-                if (oversize++ == 0) {
-                    firstOversize = i;
-                }
-            }
-        }
-        if (oversize > 0) {
-            findings.add(new Finding(Finding.Severity.WARNING, "zfile.block.oversize", file, "zfile block "
-                    + firstOversize, base + z.blockOffset(firstOversize), oversize + " stored block(s) exceed "
-                    + REFERENCE_MAX_STORED_BLOCK + " bytes: readable here, but the reference reader rejects them "
-                    + "(use a block size of at most 32 KiB)"));
-        }
-        List<Finding> blockFindings = checkBlocks(file, z, base, pool, tracker);
-        int bad = blockFindings.size();
-        for (int k = 0; k < Math.min(bad, MAX_BLOCK_FINDINGS_PER_LAYER); k++) {
-            findings.add(blockFindings.get(k));
-        }
-        if (bad > MAX_BLOCK_FINDINGS_PER_LAYER) {
-            findings.add(error("zfile.block.more", file, "zfile blocks", -1, (bad - MAX_BLOCK_FINDINGS_PER_LAYER)
-                    + " more bad blocks not listed"));
-        }
-        zi.put("blocksChecked", z.blockCount());
-        zi.put("badBlocks", bad);
-        return z;
-    }
-
-    /**
-     * @return true if a ZFile header or trailer block has flag bit 4 clear although its stored digest is the digest
-     *         of the block with bit 4 set: a flipped flag bit that would otherwise disable the digest and index CRC
-     */
-    static boolean digestFlagCleared(byte[] block512) {
-        ZFileHeader h = ZFileHeader.decode(block512);
-        if (!h.magicOk() || h.hasDigest() || h.digest() == 0) {
-            return false;
-        }
-        byte[] b = block512.clone();
-        b[ZFILE_OFF_FLAGS] |= ZFILE_FLAG_DIGEST;
-        return ZFileHeader.decode(b).digestMatches();
-    }
-
-    private List<Finding> checkBlocks(String file, ZFileDevice z, long base, ExecutorService pool, Tracker tracker)
-            throws IOException {
-        int n = z.blockCount();
-        List<Finding> out = new ArrayList<>();
-        if (pool == null || n <= BLOCKS_PER_TASK) {
-            checkRange(file, z, base, 0, n, out, tracker);
-            return out;
-        }
-        List<Future<List<Finding>>> parts = new ArrayList<>();
-        for (int from = 0; from < n; from += BLOCKS_PER_TASK) {
-            int start = from;
-            int end = Math.min(n, from + BLOCKS_PER_TASK);
-            parts.add(pool.submit(() -> {
-                List<Finding> part = new ArrayList<>();
-                checkRange(file, z, base, start, end, part, tracker);
-                return part;
-            }));
-        }
-        for (Future<List<Finding>> f : parts) {
-            out.addAll(join(f));
-        }
-        return out;
-    }
-
-    private void checkRange(String file, ZFileDevice z, long base, int from, int to, List<Finding> out,
-                            Tracker tracker) throws IOException {
-        long[] pending = {0};
-        z.checkBlocks(from, to, (i, failure) -> {
-            if (failure instanceof ChecksumMismatchException e) {
-                out.add(error("zfile.block.checksum", file, "zfile block " + i, base + z.blockOffset(i),
-                        detail(e)));
-            } else if (failure != null) {
-                out.add(error("zfile.block.corrupt", file, "zfile block " + i, base + z.blockOffset(i),
-                        detail(failure)));
-            }
-            pending[0] += z.storedBlockLength(i);
-            if (((i - from) & 255) == 255) {
-                tracker.add(pending[0]);
-                pending[0] = 0;
-            }
-        });
-        tracker.add(pending[0]);
-    }
-
     private void verifyUpper(ImageConfig.Upper upper, List<Map<String, Object>> layers, List<Finding> findings,
                              List<LayerFacts> facts, List<AutoCloseable> open) {
         Map<String, Object> info = new LinkedHashMap<>();
@@ -671,116 +462,12 @@ public final class ImageVerifier {
         } catch (FormatException e) {
             String f = e.resource() != null && e.resource().equals(upper.index().toString())
                     ? upper.index().toString() : upper.data().toString();
-            findings.add(fromFormat("upper.invalid", f, "", 0, e));
+            findings.add(Finding.fromFormat("upper.invalid", f, "", 0, e));
             facts.add(null);
         } catch (IOException e) {
-            findings.add(error("upper.unreadable", upper.data().toString(), upper.label(), -1, Image.reason(e)));
+            findings.add(Finding.error("upper.unreadable", upper.data().toString(), upper.label(), -1, Image.reason(e)));
             facts.add(null);
         }
-    }
-
-    private void crossLayer(List<LayerFacts> facts, List<Finding> findings, Map<String, Object> image) {
-        boolean multi = facts.size() > 1;
-        Long vsize = null;
-        List<SegmentIndex> topFirst = new ArrayList<>();
-        boolean allLayers = true;
-        for (int i = facts.size() - 1; i >= 0; i--) {
-            LayerFacts f = facts.get(i);
-            if (f == null) {
-                allLayers = false;
-                continue;
-            }
-            if (f.virtualSize() < 0) {
-                allLayers = false;
-                if (multi) {
-                    findings.add(error("image.not-a-layer", f.file(), null, -1, "not an LSMT layer, so it cannot be "
-                            + "stacked"));
-                }
-                continue;
-            }
-            if (vsize == null && f.virtualSize() > 0) {
-                vsize = f.virtualSize(); // the topmost layer with a size decides (FORMAT.md §4)
-            }
-            if (f.layer() != null) {
-                topFirst.add(f.layer().index());
-            }
-        }
-        image.put("virtualSize", vsize);
-        for (int i = 0; i < facts.size(); i++) {
-            LayerFacts f = facts.get(i);
-            if (f != null && vsize != null && f.virtualSize() > vsize) {
-                findings.add(new Finding(Finding.Severity.WARNING, "image.vsize", f.file(), null, -1,
-                        "layer " + i + " has virtual size " + f.virtualSize() + ", larger than the image's "
-                                + vsize + " (taken from the top layer): its data beyond that is hidden"));
-            }
-        }
-        if (allLayers && !topFirst.isEmpty()) {
-            try {
-                image.put("mergedSegments", SegmentIndex.merge(topFirst).size());
-            } catch (RuntimeException e) {
-                findings.add(error("image.merge", null, "merged index", -1, e.getMessage()));
-            }
-        }
-        if (checkChain) {
-            for (int i = 1; i < facts.size(); i++) {
-                LayerFacts below = facts.get(i - 1);
-                LayerFacts f = facts.get(i);
-                if (below == null || f == null || f.virtualSize() < 0 || below.virtualSize() < 0) {
-                    continue;
-                }
-                if (f.parent() == null) {
-                    findings.add(new Finding(Finding.Severity.WARNING, "image.chain.no-parent", f.file(),
-                            f.parentWhere(), f.parentAt(), "layer " + i + " names no parent; the layer below has "
-                            + "uuid " + text(below.uuid())));
-                } else if (!f.parent().equals(below.uuid())) {
-                    findings.add(error("image.chain", f.file(), f.parentWhere(), f.parentAt(), "layer " + i
-                            + " names parent " + text(f.parent()) + " but the layer below (" + below.file()
-                            + ") has uuid " + text(below.uuid())));
-                }
-            }
-        }
-    }
-
-    private static String text(UUID u) {
-        return u == null ? "null" : LsmtHeader.format(u);
-    }
-
-    private static Finding error(String code, String file, String structure, long offset, String message) {
-        return new Finding(Finding.Severity.ERROR, code, file, structure, offset, message);
-    }
-
-    /**
-     * A format exception becomes an error at a file offset: its own offset is relative to the device it names, which
-     * starts at {@code base} in the file ({@code where} = {@link #DECOMPRESSED} when that device is decompressed).
-     */
-    private static Finding fromFormat(String code, String file, String where, long base, FormatException e) {
-        long off = e.offset() >= 0 ? base + e.offset() : -1;
-        String c = code;
-        if (e instanceof ChecksumMismatchException) {
-            c = code.substring(0, code.indexOf('.')) + ".checksum";
-        }
-        return new Finding(Finding.Severity.ERROR, c, file, e.structure() + where, off, detail(e));
-    }
-
-    /**
-     * @return the exception's message without the parts a finding already carries: the leading structure name and
-     *         the trailing "at offset N in resource" (whose offset may be relative to a tar payload)
-     */
-    static String detail(FormatException e) {
-        String m = e.getMessage() == null ? "" : e.getMessage();
-        String prefix = e.structure() + ": ";
-        if (m.startsWith(prefix)) {
-            m = m.substring(prefix.length());
-        }
-        String suffix = " in " + e.resource();
-        if (m.endsWith(suffix)) {
-            m = m.substring(0, m.length() - suffix.length());
-        }
-        String at = " at offset " + e.offset();
-        if (e.offset() >= 0 && m.endsWith(at)) {
-            m = m.substring(0, m.length() - at.length());
-        }
-        return m;
     }
 
     private static String sha256(Path p) throws IOException {

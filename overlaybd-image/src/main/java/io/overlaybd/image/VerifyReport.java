@@ -27,6 +27,23 @@ public final class VerifyReport {
         this.image = image;
     }
 
+    /**
+     * A report from its parts, for verifiers built on top of {@link ImageVerifier} (a registry verifier adds the
+     * findings only the registry can give and names blobs by digest instead of by local file).
+     *
+     * @param layers   per-layer facts as in {@link #layers()}
+     * @param findings every finding, in order
+     * @param image    image facts as in the {@code image} object of the JSON report
+     */
+    public static VerifyReport of(List<Map<String, Object>> layers, List<Finding> findings, Map<String, Object> image) {
+        return new VerifyReport(layers, findings, image);
+    }
+
+    /** @return the image facts: the {@code image} object of the JSON report. */
+    public Map<String, Object> image() {
+        return image;
+    }
+
     /** @return every finding, in the order found (layer by layer). */
     public List<Finding> findings() {
         return findings;

@@ -32,8 +32,15 @@ class BlobDetectionTest {
                 "248218e6d41ca5d3d6114c9aa115eef60fbae884b2da95d44cd08c36864bb315");
         check(TestFiles.copyAs("zfile/small.lz4.4k.crc.tar.zfile", tmp.resolve("z.bin")), Blob.Kind.ZFILE, true,
                 "5dfde1b3138fd2f0a986492cba7c52051b4a070a7d45dc1b6c30b5297791fa12");
-        check(TestFiles.copyAs("zfile/random200k.bin", tmp.resolve("w.zfile")), Blob.Kind.RAW, false,
-                "5e98b45e09c88412c95038d779bd7c553f1bd96801fc4a342afe9c54e9ceaa00");
+        // a plain file is no blob unless asked for (acceptRaw)
+        Path plain = TestFiles.copyAs("zfile/random200k.bin", tmp.resolve("w.zfile"));
+        assertThatThrownBy(() -> Blob.open(plain)).isInstanceOf(FormatException.class)
+                .hasMessage("blob: not an OverlayBD layer: no ZFile, LSMT or tar magic at offset 0 in " + plain);
+        try (Blob b = Blob.open(plain, io.overlaybd.core.FileAccess.POSITIONAL, true)) {
+            assertThat(b.kind()).isEqualTo(Blob.Kind.RAW);
+            assertThat(TestFiles.sha256(b.content()))
+                    .isEqualTo("5e98b45e09c88412c95038d779bd7c553f1bd96801fc4a342afe9c54e9ceaa00");
+        }
         // the committed zfiles decompress to exactly their .lsmt twins
         check(InteropFixtures.path("lsmt/layer2.zstd16k.zfile"), Blob.Kind.ZFILE_LSMT, false,
                 TestFiles.sha256(InteropFixtures.path("lsmt/layer2.lsmt")));
@@ -43,7 +50,7 @@ class BlobDetectionTest {
     }
 
     private static Blob check(Path file, Blob.Kind kind, boolean tar, String contentSha) throws IOException {
-        try (Blob b = Blob.open(file)) {
+        try (Blob b = Blob.open(file, io.overlaybd.core.FileAccess.POSITIONAL, kind == Blob.Kind.RAW)) {
             assertThat(b.kind()).as(file.toString()).isEqualTo(kind);
             assertThat(b.tarMember().isPresent()).as(file + " tar").isEqualTo(tar);
             assertThat(b.isLayer()).isEqualTo(kind == Blob.Kind.LSMT || kind == Blob.Kind.ZFILE_LSMT);
@@ -117,7 +124,10 @@ class BlobDetectionTest {
         Path payload = InteropFixtures.path("zfile/small_input.bin");
         Path blob = TestFiles.wrapTar(payload, tmp.resolve("plain.tar"));
         check(blob, Blob.Kind.RAW, true, TestFiles.sha256(payload));
-        try (Image image = Image.open(List.of(blob))) {
+        assertThatThrownBy(() -> Image.open(List.of(blob))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("not an OverlayBD layer: the tar member's payload has no ZFile or LSMT magic")
+                .hasMessageContaining(" in " + blob);
+        try (Image image = Image.open(List.of(blob), false, io.overlaybd.core.FileAccess.POSITIONAL, true)) {
             assertThat(TestFiles.sha256(image.device())).isEqualTo(TestFiles.sha256(payload));
         }
     }
@@ -138,7 +148,8 @@ class BlobDetectionTest {
         Path layer1 = InteropFixtures.path("lsmt/layer1.lsmt");
         for (Path bad : List.of(zfile, raw)) {
             assertThatThrownBy(() -> Image.openLayers(List.of(layer1, bad))).isInstanceOf(FormatException.class)
-                    .hasMessageContaining(bad.toString()).hasMessageContaining("not an LSMT layer");
+                    .hasMessageContaining(bad.toString()).hasMessageContaining(bad == raw ? "not an OverlayBD layer"
+                            : "not an LSMT layer");
             assertThatThrownBy(() -> Image.openLayers(List.of(bad, layer1))).isInstanceOf(FormatException.class)
                     .hasMessageContaining(bad.toString());
         }

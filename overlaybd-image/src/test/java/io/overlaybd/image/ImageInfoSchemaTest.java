@@ -41,7 +41,8 @@ class ImageInfoSchemaTest {
 
     /** Serialised as the CLI prints it (nulls kept), then read back as a tree. */
     static JsonNode json(List<Path> inputs) throws IOException {
-        try (Image image = Image.open(inputs)) {
+        // plain inputs (the fixtures' .bin files) are described as raw, as 'info --raw-input' does
+        try (Image image = Image.open(inputs, false, io.overlaybd.core.FileAccess.POSITIONAL, true)) {
             return MAPPER.readTree(JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES).asString(ImageInfo.toJson(image)));
         }
     }

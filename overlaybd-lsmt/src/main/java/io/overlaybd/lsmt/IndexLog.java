@@ -59,6 +59,10 @@ final class IndexLog {
         FormatException.check(ih.isHeader() && !ih.isDataFile() && !ih.isSealed(), ires, INDEX_HEADER,
                 LsmtFormat.OFF_FLAGS, String.format("flags 0x%08x: expected an index file header, bits"
                         + " header/data/sealed = 1/0/0 (0x1)", ih.flags()));
+        // the two halves of one layer carry the same uuid (create writes both): a mixed pair would read garbage
+        FormatException.check(java.util.Objects.equals(dh.uuid(), ih.uuid()), ires, INDEX_HEADER,
+                LsmtFormat.OFF_UUID, "uuid " + ih.uuidText() + " differs from the data file's " + dh.uuidText()
+                        + " (" + dres + "): the data and index files belong to different writable layers");
         FormatException.check(ih.indexOffset() == LsmtFormat.RW_INDEX_LOG_START, ires, INDEX_HEADER,
                 LsmtFormat.OFF_INDEX_OFFSET, "index_offset " + ih.indexOffset() + ", expected 4096");
         LsmtFormat.checkVirtualSize(dh.virtualSize(), dres, DATA_HEADER, 0);

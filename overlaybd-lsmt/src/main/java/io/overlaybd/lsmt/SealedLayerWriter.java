@@ -70,6 +70,19 @@ final class SealedLayerWriter {
             written += bytes;
         }
         compactor.finish();
+        return written + finish(out, base, index, cursor);
+    }
+
+    /**
+     * Writes the index (padded to 256 entries) at the data cursor and the trailer: the end of a sealed layer.
+     *
+     * @param base   the header fields shared by header and trailer
+     * @param index  the finished, compacted entries
+     * @param cursor the data cursor in sectors (where the index starts)
+     * @return the number of bytes written
+     */
+    static long finish(OutputStream out, LsmtHeader base, MappingBuffer index, long cursor) throws IOException {
+        long written = 0;
         int count = index.size;
         int padded = (count + LsmtFormat.INDEX_PAD_ENTRIES - 1) / LsmtFormat.INDEX_PAD_ENTRIES
                 * LsmtFormat.INDEX_PAD_ENTRIES;

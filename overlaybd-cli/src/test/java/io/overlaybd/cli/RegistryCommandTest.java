@@ -1,0 +1,113 @@
+package io.overlaybd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.overlaybd.registry.LocalRegistry;
+import io.overlaybd.testing.InteropFixtures;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands on docker:// images of a real registry (docker-registry on 127.0.0.1): push, cat, info, verify, pull. */
+class RegistryCommandTest {
+    @TempDir
+    static Path tmp;
+    static LocalRegistry registry;
+    static String ref;
+
+    @BeforeAll
+    static void start() throws Exception {
+        InteropFixtures.dir();
+        registry = LocalRegistry.start(tmp, "", "");
+        ref = "docker://" + registry.host() + "/cli/stack2:1";
+        Cli.Result r = Cli.ok("push", "--plain-http", Cli.fx("lsmt/layer1.lz4.zfile"), Cli.fx("lsmt/layer2.lsmt"),
+                ref);
+        assertThat(r.text()).contains("pushed " + ref + "@sha256:").contains("2 layer(s)");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    static String stackSha(String stack) {
+        return InteropFixtures.expected().findAnywhere("^\\| " + Pattern.quote(stack)
+                + " \\|.*`([0-9a-f]{64})` \\|\\s*$");
+    }
+
+    @Test
+    void catOfARegistryImageIsTheLocalStack() {
+        Cli.HashingStream out = new Cli.HashingStream();
+        Cli.Result r = Cli.run(out, "cat", "--plain-http", "--cache-dir", tmp.resolve("cache").toString(), ref);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.count).isEqualTo(1L << 30);
+        assertThat(out.hex()).isEqualTo(stackSha("stack2"));
+        // a range, twice (the second from the cache), equals the local files' bytes
+        for (int i = 0; i < 2; i++) {
+            Cli.Result remote = Cli.ok("cat", "--plain-http", "--cache-dir", tmp.resolve("cache").toString(),
+                    "--offset", "1m", "--length", "3m", ref);
+            Cli.Result local = Cli.ok("cat", "--offset", "1m", "--length", "3m", Cli.fx("lsmt/layer1.lz4.zfile"),
+                    Cli.fx("lsmt/layer2.lsmt"));
+            assertThat(remote.sha256()).isEqualTo(local.sha256());
+        }
+    }
+
+    @Test
+    void infoAndExtentsWorkOnRegistryImages() {
+        String info = Cli.ok("info", "--plain-http", "--no-cache", ref).text();
+        assertThat(info).contains(registry.host() + "/cli/stack2@sha256:");
+        String remote = Cli.ok("extents", "--plain-http", "--no-cache", ref).text();
+        String local = Cli.ok("extents", Cli.fx("lsmt/layer1.lz4.zfile"), Cli.fx("lsmt/layer2.lsmt")).text();
+        assertThat(remote).isEqualTo(local);
+    }
+
+    @Test
+    void verifyChecksTheRegistryImage() {
+        Cli.Result r = Cli.ok("verify", "--plain-http", "--no-progress", "--cache-dir", tmp.resolve("vcache")
+                .toString(), ref);
+        assertThat(r.text()).contains("OK: 2 layer(s), 0 error(s)");
+    }
+
+    @Test
+    void verifyFindsACorruptBlockAndNamesTheBlobByDigest() throws Exception {
+        Path bad = Cli.copy("lsmt/layer1.lz4.zfile", tmp);
+        Cli.flipBit(bad, 100_000, 3);
+        String badRef = "docker://" + registry.host() + "/cli/corrupt:1";
+        Cli.ok("push", "--plain-http", bad.toString(), badRef);
+        Cli.Result r = Cli.run("verify", "--plain-http", "--no-progress", "--no-cache", badRef);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.text()).contains("error zfile.block").contains(registry.host() + "/cli/corrupt@sha256:")
+                .contains("FAILED");
+    }
+
+    @Test
+    void pullThenEveryCommandWorksOffline() throws Exception {
+        Path dir = tmp.resolve("pulled");
+        Cli.Result r = Cli.ok("pull", "--plain-http", "--no-cache", "--jobs", "2", ref, dir.toString());
+        assertThat(r.text()).contains("2 layer(s)");
+        assertThat(Files.readString(dir.resolve("config.json"), StandardCharsets.UTF_8)).contains("\"digest\"");
+        assertThat(Cli.ok("verify", "--no-progress", dir.resolve("config.json").toString()).text()).contains("OK: 2");
+        Cli.HashingStream out = new Cli.HashingStream();
+        assertThat(Cli.run(out, "cat", dir.resolve("config.json").toString()).code()).isZero();
+        assertThat(out.hex()).isEqualTo(stackSha("stack2"));
+        // again: resumable, nothing to fetch, same result
+        Cli.ok("pull", "--plain-http", "--no-cache", ref, dir.toString());
+        assertThat(Files.exists(dir.resolve("manifest.json"))).isTrue();
+    }
+
+    @Test
+    void registryErrorsAreOneLine() {
+        Cli.Result r = Cli.fails(2, "cat", "--plain-http", "--no-cache", "docker://" + registry.host()
+                + "/cli/missing:1");
+        assertThat(r.err()).contains("manifest " + registry.host() + "/cli/missing:1").contains("404");
+        Cli.fails(2, "cat", "--no-cache", "docker://Bad_Host!/x");
+        Cli.fails(2, "info", "--plain-http", ref, Cli.fx("lsmt/layer2.lsmt"));
+    }
+}

@@ -1,0 +1,684 @@
+package io.overlaybd.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Speaks the registry HTTP API (distribution spec) for one registry: authentication (anonymous, Basic, the Bearer
+ * token flow with {@code expires_in} and one refresh on 401), bounded retries with exponential back-off and jitter on
+ * connection errors, 408, 429 (honouring {@code Retry-After}) and 5xx, an overall deadline per operation, and manual
+ * redirects that never carry {@code Authorization} to another origin (a 307 to blob storage), with blob redirect
+ * targets cached for a bounded time and re-resolved when they fail.
+ *
+ * <p>Thread-safe: one client is shared by every blob of an image and used from many threads; HTTP connections are
+ * reused (HTTP/1.1 keep-alive, several in flight). Messages never contain credentials or tokens.
+ *
+ * <p>Throughput: {@code java.net.http} reads in 16 KiB buffers unless the system property
+ * {@code jdk.httpclient.bufsize} says otherwise; applications that download whole blobs should start the JVM with
+ * {@code -Djdk.httpclient.bufsize=1048576} (the CLI sets it), which made large ranged GETs 2-4x faster on loopback.
+ */
+public final class RegistryClient {
+    /** How long a blob redirect target is reused before the registry is asked again. */
+    static final long REDIRECT_TTL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final int MAX_REDIRECTS = 5;
+    private static final int MAX_ERROR_BODY = 16 << 10;
+    private static final long DEFAULT_TOKEN_SECONDS = 60;
+    private static final long TOKEN_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final String registry;
+    private final URI base;
+    private final RegistryOptions options;
+    private final HttpClient http;
+    private final Credentials credentials;
+    private final Map<URI, Redirect> redirects = new ConcurrentHashMap<>();
+    /** Guarded by itself: scope -> token, and the last Basic/Bearer challenge. */
+    private final Map<String, Token> tokens = new HashMap<>();
+    /** Guarded by {@link #tokens}. */
+    private Challenge challenge;
+
+    private record Token(String header, long expiresAtNanos) {
+        boolean valid() {
+            return System.nanoTime() - expiresAtNanos < 0;
+        }
+    }
+
+    private record Redirect(URI target, long expiresAtNanos) {
+    }
+
+    /** A request to send: built fresh for every attempt (bodies are re-read). */
+    record Call(String method, URI uri, Map<String, String> headers, Supplier<HttpRequest.BodyPublisher> body,
+                String scope, String what) {
+        Call {
+            headers = Map.copyOf(headers);
+        }
+    }
+
+    /** An answer whose body was read (bounded), from the final URI after redirects. */
+    record Reply(int status, HttpHeaders headers, byte[] body, URI uri) {
+        Optional<String> header(String name) {
+            return headers.firstValue(name);
+        }
+    }
+
+    private RegistryClient(String registry, URI base, RegistryOptions options, HttpClient http,
+                           Credentials credentials) {
+        this.registry = registry;
+        this.base = base;
+        this.options = options;
+        this.http = http;
+        this.credentials = credentials;
+    }
+
+    /**
+     * A client for the registry of {@code ref}, with the credentials of the options or the Docker config.
+     *
+     * @throws IOException when the CA file cannot be read or the Docker config is malformed
+     */
+    public static RegistryClient open(ImageReference ref, RegistryOptions options) throws IOException {
+        String scheme = options.plainHttp() ? "http" : "https";
+        URI base = URI.create(scheme + "://" + ref.endpoint());
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(options.connectTimeout());
+        if (!options.plainHttp()) {
+            b.sslContext(sslContext(options.caFile()));
+        }
+        Optional<Credentials> creds = Credentials.find(ref.registry(), options);
+        return new RegistryClient(ref.registry(), base, options, b.build(), creds.orElse(null));
+    }
+
+    /** @return the registry, {@code host[:port]}. */
+    public String registry() {
+        return registry;
+    }
+
+    /** @return the options. */
+    public RegistryOptions options() {
+        return options;
+    }
+
+    /** @return {@code scheme://host[:port]/v2/REPO/...}. */
+    URI uri(String repository, String kind, String ref) {
+        return base.resolve("/v2/" + repository + "/" + kind + "/" + ref);
+    }
+
+    /** @return the base URI, {@code scheme://host[:port]}. */
+    URI base() {
+        return base;
+    }
+
+    static String pullScope(String repository) {
+        return "repository:" + repository + ":pull";
+    }
+
+    static String pushScope(String repository) {
+        return "repository:" + repository + ":pull,push";
+    }
+
+    /** The JDK trust store plus the certificates of {@code caFile}. */
+    static SSLContext sslContext(Path caFile) throws IOException {
+        try {
+            if (caFile == null) {
+                return SSLContext.getDefault();
+            }
+            TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            jdk.init((KeyStore) null);
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (var tm : jdk.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x) {
+                    for (X509Certificate c : x.getAcceptedIssuers()) {
+                        ks.setCertificateEntry("jdk-" + i++, c);
+                    }
+                }
+            }
+            List<Certificate> extra;
+            try (InputStream in = Files.newInputStream(caFile)) {
+                extra = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
+            }
+            if (extra.isEmpty()) {
+                throw new IOException("--ca-file " + caFile + " holds no PEM certificate");
+            }
+            for (Certificate c : extra) {
+                ks.setCertificateEntry("ca-file-" + i++, c);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use the CA file " + caFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends {@code call} with auth, redirects and retries, reading the body with at most the bytes that
+     * {@code bodyLimit} allows for the answer's status and headers (a longer body fails the attempt).
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which the whole exchange must be done
+     * @return the final answer, whatever its status (except 401 after a refresh and retried statuses)
+     * @throws RegistryException naming {@code call.what()} and the status when auth fails, retries are exhausted or
+     *                           the deadline passes
+     */
+    Reply exchange(Call call, Function<HttpResponse.ResponseInfo, Long> bodyLimit, long deadlineNanos)
+            throws IOException {
+        int attempt = 0;
+        boolean refreshed = false;
+        String lastProblem = null;
+        int lastStatus = -1;
+        while (true) {
+            attempt++;
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                throw new RegistryException(call.what() + ": no answer within the " + options.readTimeout().toSeconds()
+                        + " s read timeout" + (lastProblem != null ? " (last: " + lastProblem + ")" : ""),
+                        lastStatus, null);
+            }
+            Reply reply;
+            Duration retryAfter = null;
+            try {
+                reply = sendFollowing(call, bodyLimit, deadlineNanos);
+            } catch (RetriableException e) {
+                lastProblem = e.getMessage();
+                lastStatus = -1;
+                reply = null;
+            }
+            if (reply != null) {
+                int s = reply.status();
+                if (s == 401 && !refreshed) {
+                    refreshed = true;
+                    attempt--; // an auth round trip is not a failed attempt
+                    authenticate(call, reply, deadlineNanos);
+                    continue;
+                }
+                if (s == 401) {
+                    throw new RegistryException(call.what() + ": HTTP 401 Unauthorized" + (credentials == null
+                            ? " (no credentials: use --username/--password-stdin or docker login)"
+                            : " with the credentials from " + credentials.source()) + errorDetail(reply), 401, null);
+                }
+                if (!retriable(s)) {
+                    return reply;
+                }
+                lastStatus = s;
+                lastProblem = "HTTP " + s + errorDetail(reply);
+                if (s == 429 || s == 503) {
+                    retryAfter = reply.header("Retry-After").map(RegistryClient::parseRetryAfter).orElse(null);
+                }
+            }
+            if (attempt >= options.maxAttempts()) {
+                throw new RegistryException(call.what() + ": failed after " + attempt + " attempt(s); last: "
+                        + lastProblem, lastStatus, null);
+            }
+            long wait = backoffNanos(attempt);
+            if (retryAfter != null) {
+                wait = Math.max(wait, retryAfter.toNanos());
+            }
+            if (System.nanoTime() + wait - deadlineNanos > 0) {
+                throw new RegistryException(call.what() + ": gave up: the next attempt (in " + wait / 1_000_000
+                        + " ms) would pass the " + options.readTimeout().toSeconds() + " s read timeout; last: "
+                        + lastProblem, lastStatus, null);
+            }
+            sleepNanos(wait);
+        }
+    }
+
+    static boolean retriable(int status) {
+        return status == 408 || status == 429 || status >= 500 && status <= 599;
+    }
+
+    private long backoffNanos(int attempt) {
+        long base = options.backoffBase().toNanos();
+        long cap = options.backoffMax().toNanos();
+        long d = base << Math.min(attempt - 1, 20);
+        if (d <= 0 || d > cap) {
+            d = cap;
+        }
+        // half fixed, half random ("equal jitter"): concurrent readers spread out but never retry at once
+        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+    }
+
+    private static void sleepNanos(long nanos) throws IOException {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to retry", e);
+        }
+    }
+
+    /** @return the delay of a {@code Retry-After} value (seconds or an HTTP date), capped at 10 minutes; or null. */
+    static Duration parseRetryAfter(String v) {
+        String s = v.trim();
+        try {
+            if (s.matches("\\d{1,9}")) {
+                return Duration.ofSeconds(Math.min(Long.parseLong(s), 600));
+            }
+            ZonedDateTime t = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(ZonedDateTime.now(t.getZone()), t);
+            return d.isNegative() ? Duration.ZERO : d.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10)
+                    : d;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A connection error, timeout or broken body: worth another attempt. */
+    private static final class RetriableException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RetriableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** One attempt: sends, following redirects (Authorization only to the registry's origin). */
+    private Reply sendFollowing(Call call, Function<HttpResponse.ResponseInfo, Long> bodyLimit, long deadlineNanos)
+            throws IOException {
+        URI uri = call.uri();
+        Redirect cached = call.method().equals("GET") ? redirects.get(uri) : null;
+        if (cached != null && System.nanoTime() - cached.expiresAtNanos() < 0) {
+            Reply r;
+            try {
+                r = sendOnce(call, cached.target(), bodyLimit, deadlineNanos);
+            } catch (RetriableException e) {
+                redirects.remove(uri, cached);
+                throw e;
+            }
+            if (r.status() < 300) {
+                return r;
+            }
+            redirects.remove(uri, cached); // expired signature, moved object: ask the registry again
+        } else if (cached != null) {
+            redirects.remove(uri, cached);
+        }
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            Reply r = sendOnce(call, uri, bodyLimit, deadlineNanos);
+            int s = r.status();
+            if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
+                if (hop > 0 && s < 300 && call.method().equals("GET")) {
+                    redirects.put(call.uri(), new Redirect(uri, System.nanoTime() + REDIRECT_TTL_NANOS));
+                }
+                return r;
+            }
+            Optional<String> loc = r.header("Location");
+            if (loc.isEmpty()) {
+                throw new RegistryException(call.what() + ": HTTP " + s + " without a Location header", s, null);
+            }
+            URI next;
+            try {
+                next = uri.resolve(loc.get().trim());
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(call.what() + ": HTTP " + s + " with a malformed Location", s, e);
+            }
+            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("https") && !(scheme.equals("http") && (options.plainHttp()
+                    || "http".equals(uri.getScheme())))) {
+                throw new RegistryException(call.what() + ": HTTP " + s + " redirects to a " + scheme
+                        + " URL; refusing to leave HTTPS", s, null);
+            }
+            uri = next;
+        }
+        throw new RegistryException(call.what() + ": more than " + MAX_REDIRECTS + " redirects", -1, null);
+    }
+
+    static boolean sameOrigin(URI a, URI b) {
+        return Objects.equals(lower(a.getScheme()), lower(b.getScheme())) && Objects.equals(lower(a.getHost()),
+                lower(b.getHost())) && port(a) == port(b);
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private static int port(URI u) {
+        if (u.getPort() >= 0) {
+            return u.getPort();
+        }
+        return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+    }
+
+    private Reply sendOnce(Call call, URI uri, Function<HttpResponse.ResponseInfo, Long> bodyLimit,
+                           long deadlineNanos) throws IOException {
+        long remaining = deadlineNanos - System.nanoTime();
+        long attemptNanos = Math.min(remaining, options.attemptTimeout().toNanos());
+        if (attemptNanos <= 0) {
+            throw new RetriableException("read timeout reached", null);
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(attemptNanos));
+        rb.method(call.method(), call.body() != null ? call.body().get() : HttpRequest.BodyPublishers.noBody());
+        call.headers().forEach(rb::header);
+        if (sameOrigin(uri, base)) {
+            String auth = authorization(call.scope());
+            if (auth != null) {
+                rb.header("Authorization", auth);
+            }
+        }
+        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(), info -> {
+            long limit = info.statusCode() >= 300 ? MAX_ERROR_BODY : bodyLimit.apply(info);
+            return new BoundedBody(limit, info.statusCode() >= 300 || limit == 0);
+        });
+        try {
+            HttpResponse<byte[]> r = f.get(attemptNanos, TimeUnit.NANOSECONDS);
+            return new Reply(r.statusCode(), r.headers(), r.body(), uri);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new RetriableException("no complete answer within " + TimeUnit.NANOSECONDS.toMillis(attemptNanos)
+                    + " ms from " + hostOf(uri), e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof BodyTooLong) {
+                throw new RegistryException(call.what() + ": " + c.getMessage(), -1, null);
+            }
+            throw new RetriableException((c instanceof java.net.ConnectException ? "cannot connect to " : "connection "
+                    + "to ") + hostOf(uri) + " failed: " + describe(c), c);
+        } catch (CancellationException e) {
+            throw new RetriableException("request to " + hostOf(uri) + " cancelled", e);
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException(call.what() + ": interrupted", e);
+        }
+    }
+
+    private static String hostOf(URI u) {
+        return u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m != null ? ": " + Json.oneLine(m) : "");
+    }
+
+    /** A body longer than the limit the status allows. */
+    private static final class BodyTooLong extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLong(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Collects a body of at most {@code limit} bytes; a longer one fails with {@link BodyTooLong} (or, for error
+     * answers, is cut at the limit), so a server can never make the client allocate more than it asked for.
+     */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final long limit;
+        private final boolean truncate;
+        private static final long PREALLOCATE = 32 << 20;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private byte[] buf = new byte[0];
+        private int count;
+        private Flow.Subscription subscription;
+
+        BoundedBody(long limit, boolean truncate) {
+            this.limit = Math.max(0, Math.min(limit, Integer.MAX_VALUE - 16));
+            this.truncate = truncate;
+            if (!truncate && this.limit <= PREALLOCATE) {
+                // the expected length of a ranged answer: one buffer, no growing copies
+                buf = new byte[(int) this.limit];
+            }
+        }
+
+        @Override
+        public CompletableFuture<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                int n = b.remaining();
+                if ((long) count + n > limit) {
+                    if (truncate) {
+                        // keep what fits and stop reading: the caller only looks at the start of such a body
+                        n = (int) (limit - count);
+                        if (count + n > buf.length) {
+                            buf = Arrays.copyOf(buf, count + n);
+                        }
+                        b.get(buf, count, n);
+                        count += n;
+                        subscription.cancel();
+                        result.complete(count == buf.length ? buf : Arrays.copyOf(buf, count));
+                        return;
+                    } else {
+                        subscription.cancel();
+                        result.completeExceptionally(new BodyTooLong("the answer's body is longer than the "
+                                + limit + " bytes expected"));
+                        return;
+                    }
+                }
+                if (count + n > buf.length) {
+                    buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.max((long) count + n, 2L * buf.length)));
+                }
+                b.get(buf, count, n);
+                count += n;
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(count == buf.length ? buf : Arrays.copyOf(buf, count));
+        }
+    }
+
+    /** @return the Authorization value for {@code scope}, or null (anonymous). Refreshes an expired token. */
+    private String authorization(String scope) throws IOException {
+        Challenge c;
+        synchronized (tokens) {
+            Token t = tokens.get(scope);
+            if (t != null && t.valid()) {
+                return t.header();
+            }
+            c = challenge;
+        }
+        if (c == null) {
+            return null;
+        }
+        if (c.scheme().equals("basic")) {
+            return credentials != null ? credentials.basicHeader() : null;
+        }
+        // a known Bearer challenge and no valid token for this scope (expired, or a new scope): fetch one first
+        return fetchToken(c, scope, System.nanoTime() + options.readTimeout().toNanos()).header();
+    }
+
+    /** Answers a 401: remembers its challenge and gets a token (Bearer) or checks that credentials exist (Basic). */
+    private void authenticate(Call call, Reply reply, long deadlineNanos) throws IOException {
+        Optional<Challenge> c = Challenge.choose(reply.headers().allValues("WWW-Authenticate"));
+        if (c.isEmpty()) {
+            throw new RegistryException(call.what() + ": HTTP 401 without a Basic or Bearer challenge", 401, null);
+        }
+        Challenge ch = c.get();
+        synchronized (tokens) {
+            challenge = ch;
+            tokens.remove(call.scope());
+        }
+        if (ch.scheme().equals("basic")) {
+            if (credentials == null) {
+                throw new RegistryException(call.what() + ": HTTP 401: the registry asks for a user name and "
+                        + "password (use --username/--password-stdin or docker login)", 401, null);
+            }
+            if (!base.getScheme().equals("https") && !options.plainHttp()) {
+                throw new RegistryException(call.what() + ": refusing to send a password without TLS", 401, null);
+            }
+            return;
+        }
+        // ask for what the operation needs (a push needs pull,push even when the first 401 came from a HEAD)
+        String scope = call.scope() != null ? call.scope() : ch.param("scope");
+        fetchToken(ch, scope, deadlineNanos, call.scope());
+    }
+
+    private Token fetchToken(Challenge ch, String scope, long deadlineNanos) throws IOException {
+        return fetchToken(ch, scope, deadlineNanos, scope);
+    }
+
+    /** GETs a token from the challenge's realm (with Basic credentials when there are some) and caches it. */
+    private Token fetchToken(Challenge ch, String scope, long deadlineNanos, String cacheKey) throws IOException {
+        String realm = ch.param("realm");
+        if (realm == null || realm.isEmpty()) {
+            throw new RegistryException(registry + ": Bearer challenge without a realm", 401, null);
+        }
+        URI realmUri;
+        try {
+            realmUri = URI.create(realm);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(registry + ": Bearer challenge with a malformed realm", 401, e);
+        }
+        String rs = realmUri.getScheme() == null ? "" : realmUri.getScheme().toLowerCase(Locale.ROOT);
+        if (!rs.equals("https") && !(rs.equals("http") && options.plainHttp())) {
+            throw new RegistryException(registry + ": the token realm " + hostOrRealm(realmUri) + " is not HTTPS "
+                    + "(allowed only with --plain-http)", 401, null);
+        }
+        StringBuilder q = new StringBuilder();
+        if (ch.param("service") != null) {
+            q.append("service=").append(URLEncoder.encode(ch.param("service"), StandardCharsets.UTF_8));
+        }
+        if (scope != null) {
+            q.append(q.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(scope,
+                    StandardCharsets.UTF_8));
+        }
+        URI uri = URI.create(realm + (q.length() == 0 ? "" : (realm.contains("?") ? "&" : "?") + q));
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).GET()
+                .timeout(Duration.ofNanos(Math.max(1, Math.min(deadlineNanos - System.nanoTime(),
+                        options.attemptTimeout().toNanos()))));
+        if (credentials != null) {
+            rb.header("Authorization", credentials.basicHeader());
+        }
+        String what = registry + ": token request to " + hostOrRealm(realmUri);
+        HttpResponse<byte[]> r;
+        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(),
+                info -> new BoundedBody(Json.MAX_DOCUMENT, false));
+        try {
+            r = f.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new RegistryException(what + ": no answer in time", -1, e);
+        } catch (ExecutionException e) {
+            throw new RegistryException(what + " failed: " + describe(e.getCause()), -1, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(what + ": interrupted", e);
+        }
+        if (r.statusCode() != 200) {
+            // the body of a token endpoint is not repeated: it is not ours to show
+            throw new RegistryException(what + ": HTTP " + r.statusCode() + (r.statusCode() == 401
+                    || r.statusCode() == 403 ? (credentials == null ? " (anonymous access refused; give credentials)"
+                    : " (the credentials from " + credentials.source() + " were refused)") : ""), r.statusCode(), null);
+        }
+        Map<String, Object> m = Json.parseObject(r.body(), what);
+        String token = Json.string(m, "token", what, false);
+        if (token == null || token.isEmpty()) {
+            token = Json.string(m, "access_token", what, false);
+        }
+        if (token == null || token.isEmpty()) {
+            throw new RegistryException(what + ": the answer has neither \"token\" nor \"access_token\"");
+        }
+        if (token.chars().anyMatch(c -> c < 0x21 || c > 0x7E)) {
+            throw new RegistryException(what + ": the token holds characters a header cannot carry");
+        }
+        long seconds = m.get("expires_in") instanceof Number n && n.longValue() > 0 ? n.longValue()
+                : DEFAULT_TOKEN_SECONDS;
+        long life = TimeUnit.SECONDS.toNanos(Math.min(seconds, 86_400));
+        // renew a little early, but never make a short-lived token unusable
+        long expires = System.nanoTime() + Math.max(life - TOKEN_MARGIN_NANOS, life / 2);
+        Token t = new Token("Bearer " + token, expires);
+        synchronized (tokens) {
+            tokens.put(cacheKey, t);
+        }
+        return t;
+    }
+
+    private static String hostOrRealm(URI u) {
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "") + (u.getPath()
+                != null ? u.getPath() : "");
+    }
+
+    /** @return {@code " (CODE: message)"} from a registry error body, or "". */
+    static String errorDetail(Reply r) {
+        if (r.body() == null || r.body().length == 0) {
+            return "";
+        }
+        try {
+            Map<String, Object> m = Json.parseObject(r.body(), "error");
+            List<?> errors = Json.array(m, "errors", "error", false);
+            if (!errors.isEmpty()) {
+                Map<String, Object> e = Json.element(errors, 0, "error");
+                String code = Json.string(e, "code", "error", false);
+                String msg = Json.string(e, "message", "error", false);
+                return " (" + Json.oneLine((code != null ? code : "") + (msg != null ? ": " + msg : "")) + ")";
+            }
+        } catch (RegistryException | RuntimeException ignored) {
+            // not the registry's JSON error form: say nothing more than the status
+        }
+        return "";
+    }
+
+    /** @return a deadline {@link RegistryOptions#readTimeout()} from now. */
+    long deadline() {
+        return System.nanoTime() + options.readTimeout().toNanos();
+    }
+
+    /** GET of a small document (manifest, config): bounded, status checked. */
+    Reply getDocument(URI uri, String accept, String scope, String what) throws IOException {
+        Map<String, String> h = accept != null ? Map.of("Accept", accept) : Map.of();
+        Reply r = exchange(new Call("GET", uri, h, null, scope, what), info -> (long) Json.MAX_DOCUMENT, deadline());
+        if (r.status() != 200) {
+            throw new RegistryException(what + ": HTTP " + r.status() + errorDetail(r), r.status(), null);
+        }
+        return r;
+    }
+}
