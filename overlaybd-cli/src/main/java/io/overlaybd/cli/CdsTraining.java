@@ -59,7 +59,9 @@ public final class CdsTraining {
             PrintStream nullErr = new PrintStream(OutputStream.nullOutputStream(), true);
             for (String[] run : runs) {
                 int code = Main.run(run, OutputStream.nullOutputStream(), nullErr);
-                if (code != Main.EXIT_OK) {
+                // verify may report problems with this unchained pair of layers: what counts is that it ran
+                boolean ran = code == Main.EXIT_OK || (run[0].equals("verify") && code == Main.EXIT_PROBLEMS);
+                if (!ran) {
                     err.println("overlaybd CDS training: '" + String.join(" ", run).replace(d, "")
                             + "' exited with " + code);
                     System.exit(1);
