@@ -19,6 +19,7 @@ want RawCrc32c        && run RawCrc32c -f 1 -wi 3 -w 1s -i 5 -r 1s
 want ZFileRandomRead  && run ZFileRandomRead -f 1 -wi 2 -w 1s -i 4 -r 1s
 want ZFileSequentialRead && run ZFileSequentialRead -f 1 -wi 2 -w 1s -i 4 -r 1s -p crc=true
 want ZFileCompress    && run ZFileCompress -f 1 -wi 3 -w 2s -i 6 -r 2s
+want Lz4BlockCompress && run Lz4BlockCompress -f 1 -wi 3 -w 1s -i 5 -r 1s
 want IndexLookup      && run IndexLookup -f 1 -wi 2 -w 1s -i 4 -r 1s
 want StackRandomRead  && run StackRandomRead -f 1 -wi 2 -w 1s -i 4 -r 1s
 want IndexMerge       && run IndexMerge -f 1 -wi 2 -w 1s -i 4 -r 1s

@@ -15,6 +15,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,9 +32,6 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "overlaybd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read, write and verify OverlayBD block images (ZFile, LSMT layers, stacks, config.json).",
-        subcommands = {CatCommand.class, InfoCommand.class, ZFileCommand.class, LayerCommand.class,
-                MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class, ServeCommand.class,
-                PullCommand.class, PushCommand.class, HelpCommand.class},
         footerHeading = "%nSizes and offsets:%n",
         footer = {"  bytes, or a binary suffix k, m, g, t (any case; also KB/KiB, MB/MiB, GB/GiB, TB/TiB): 4k = 4KiB = "
                 + "4096.", "", "Errors are one line: overlaybd COMMAND: FILE@OFFSET: message (--verbose adds the stack "
@@ -43,6 +41,15 @@ import picocli.CommandLine.ScopeType;
         exitCodeList = {"0:success; the input is clean", "1:problems were found (zfile check, verify)",
                 "2:the command could not run: unreadable input, bad arguments"})
 public final class Main implements Runnable {
+    /**
+     * The commands, in the order of the usage message. They are registered by {@link #commandLine} rather than in the
+     * {@code @Command} annotation, so that a run builds the picocli model of the one command it runs: building all of
+     * them costs more CPU than the rest of the JVM's start.
+     */
+    static final List<Class<?>> COMMANDS = List.of(CatCommand.class, InfoCommand.class, ZFileCommand.class,
+            LayerCommand.class, MergeCommand.class, ExportCommand.class, ExtentsCommand.class, VerifyCommand.class,
+            ServeCommand.class, PullCommand.class, PushCommand.class);
+
     /** Success, and for checking commands: nothing wrong was found. */
     public static final int EXIT_OK = 0;
     /** A checking command found problems. */
@@ -85,11 +92,27 @@ public final class Main implements Runnable {
 
     /** Runs the tool with the given streams; returns the exit code. Nothing is closed. */
     public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // what picocli prints, without building its model first (that is most of the start-up CPU time)
+            StringBuilder text = new StringBuilder();
+            for (String line : new Version().getVersion()) {
+                text.append(line).append(System.lineSeparator());
+            }
+            try {
+                stdout.write(text.toString().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                if (!isBrokenPipe(e)) {
+                    stderr.println("overlaybd: cannot write to stdout: " + e.getMessage());
+                    return EXIT_ERROR;
+                }
+            }
+            return EXIT_OK;
+        }
         Main main = new Main();
         main.stdin = stdin;
         main.stdout = stdout;
         main.stderr = stderr;
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = commandLine(main, args);
         shareVersion(cl, new Version()); // so that "overlaybd verify --version" prints it too
         main.stdoutWriter = new ErrorKeepingWriter(new java.io.OutputStreamWriter(stdout, StandardCharsets.UTF_8));
         PrintWriter outWriter = new PrintWriter(main.stdoutWriter, true);
@@ -121,6 +144,33 @@ public final class Main implements Runnable {
         int code = cl.execute(args);
         outWriter.flush();
         return code;
+    }
+
+    /**
+     * @return the command line of {@code main} with the command that {@code args} names (its first word that is not
+     *         an option: the root's options take no values), or with every command (and {@code help}) when the
+     *         arguments name none of them, as for {@code --help}, {@code help cat} or a misspelt command
+     */
+    static CommandLine commandLine(Main main, String[] args) {
+        CommandLine cl = new CommandLine(main);
+        String first = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                first = a;
+                break;
+            }
+        }
+        for (Class<?> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(first)) {
+                cl.addSubcommand(c);
+                return cl;
+            }
+        }
+        for (Class<?> c : COMMANDS) {
+            cl.addSubcommand(c);
+        }
+        cl.addSubcommand(HelpCommand.class);
+        return cl;
     }
 
     /**

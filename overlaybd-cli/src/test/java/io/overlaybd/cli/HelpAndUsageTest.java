@@ -15,7 +15,7 @@ class HelpAndUsageTest {
     /** Every command path, found from the command tree itself so a new command cannot be forgotten. */
     static Stream<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
-        walk(new CommandLine(new Main()), new ArrayList<>(), out);
+        walk(Main.commandLine(new Main(), new String[0]), new ArrayList<>(), out);
         assertThat(out).hasSize(20); // root, 11 commands, zfile x3, layer x5
         return out.stream();
     }
@@ -59,6 +59,36 @@ class HelpAndUsageTest {
             args[cmd.length] = "--version";
             assertThat(Cli.ok(args).text()).as(String.join(" ", cmd)).startsWith("overlaybd ");
         }
+    }
+
+    /** The start-up shortcut for a lone --version / -V prints exactly what picocli prints for it. */
+    @Test
+    void loneVersionShortcutPrintsWhatPicocliPrints() {
+        java.io.StringWriter picocli = new java.io.StringWriter();
+        CommandLine cl = Main.commandLine(new Main(), new String[0]);
+        cl.getCommandSpec().versionProvider(new Main.Version());
+        cl.setOut(new java.io.PrintWriter(picocli));
+        cl.printVersionHelp(new java.io.PrintWriter(picocli, true));
+        assertThat(picocli.toString()).startsWith("overlaybd ");
+        assertThat(Cli.ok("--version").text()).isEqualTo(picocli.toString());
+        assertThat(Cli.ok("-V").text()).isEqualTo(picocli.toString());
+        assertThat(Cli.ok("--verbose", "--version").text()).isEqualTo(picocli.toString());
+    }
+
+    /** Only the command being run gets a picocli model; anything else sees every command. */
+    @Test
+    void onlyTheNamedCommandIsRegistered() {
+        assertThat(Main.commandLine(new Main(), new String[] {"cat", "x"}).getSubcommands()).containsOnlyKeys("cat");
+        assertThat(Main.commandLine(new Main(), new String[] {"--verbose", "zfile", "check", "x"}).getSubcommands())
+                .containsOnlyKeys("zfile");
+        for (String[] args : new String[][] {{}, {"--help"}, {"help", "cat"}, {"catt"}, {"-V"}}) {
+            assertThat(Main.commandLine(new Main(), args).getSubcommands()).as(String.join(" ", args))
+                    .containsKeys("cat", "info", "zfile", "layer", "merge", "export", "extents", "verify", "serve", "pull",
+                            "push", "help")
+                    .hasSize(Main.COMMANDS.size() + 1);
+        }
+        assertThat(Cli.ok("--verbose", "info", "--help").text()).startsWith("Usage: overlaybd info");
+        assertThat(Cli.fails(2, "catt").err()).contains("catt");
     }
 
     @Test

@@ -237,7 +237,7 @@ class RealUseTest {
     void helpDescribesEveryPositionalAndDefaultWithExamples() {
         Cli.Result r = Cli.ok("help", "layer", "commit");
         assertThat(r.text()).contains("Usage: overlaybd layer commit", "DATA", "Examples:", "Default: 1");
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine(new Main(), new String[0]);
         List<CommandLine> all = new ArrayList<>();
         collect(cl, all);
         for (CommandLine c : all) {

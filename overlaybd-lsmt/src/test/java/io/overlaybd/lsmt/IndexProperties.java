@@ -8,6 +8,7 @@ import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -66,6 +67,46 @@ class IndexProperties {
             }
             assertThat(ci).isEqualTo(wantCi);
         }
+    }
+
+    /**
+     * Deep trees: 1,048,593 segments (a 17-level search tree over the 16-entry blocks) and sizes around the
+     * powers of two and 16, every answer against a plain binary search over the segment ends.
+     */
+    @Example
+    void ceilingIndexEqualsBinarySearchAcrossTreeDepths() {
+        for (int n : new int[] {16 * 16, 16 * 16 + 1, 16 * 256, 16 * 256 + 1, 16 * 4096 + 1, (1 << 20) + 17}) {
+            SegmentIndex idx = randomIndex(n, n, 63, 128, 3);
+            long[] ends = new long[n];
+            for (int i = 0; i < n; i++) {
+                ends[i] = idx.end(i);
+            }
+            Random r = new Random(n);
+            long limit = ends[n - 1] + 10;
+            for (int q = 0; q < 20_000; q++) {
+                long x = q < 64 ? (q < 32 ? q : limit - 64 + q) : (long) (r.nextDouble() * limit);
+                int want = firstGreater(ends, x);
+                assertThat(idx.ceilingIndex(x)).as("n=%d x=%d", n, x).isEqualTo(want);
+            }
+            if (n > 60_000) {
+                // 16 bytes of entries, under a byte of tree
+                assertThat(idx.bytesPerSegment()).as("n=%d", n).isBetween(16.4, 17.1);
+            }
+        }
+    }
+
+    private static int firstGreater(long[] sorted, long x) {
+        int a = 0;
+        int b = sorted.length;
+        while (a < b) {
+            int m = (a + b) >>> 1;
+            if (sorted[m] <= x) {
+                a = m + 1;
+            } else {
+                b = m;
+            }
+        }
+        return a;
     }
 
     @Provide

@@ -2,7 +2,6 @@ package io.overlaybd.zfile;
 
 import com.github.luben.zstd.ZstdCompressCtx;
 import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 import io.overlaybd.core.Crc32c;
 import io.overlaybd.core.LittleEndian;
 
@@ -12,11 +11,8 @@ import io.overlaybd.core.LittleEndian;
  * so the output does not depend on which thread compresses which batch. Used by one thread at a time (handed over
  * through an executor, which orders the memory effects); owns a zstd context, freed by {@link #close()}.
  *
- * <p>LZ4 blocks come from lz4-java's pure-Java {@code safeInstance().fastCompressor()}: of the encoders at hand it
- * is the closest to liblz4's {@code LZ4_compress_default}, which the reference uses (FORMAT.md §1.5). It ends its
- * match search one position earlier near the end of a block, so about 1% of 4 KiB blocks differ in their last
- * sequence: still valid LZ4 that any reader decodes, but not byte-identical to the reference's. The JNI encoder
- * bundles a newer liblz4 and differs in about a quarter of the blocks.
+ * <p>LZ4 blocks come from {@link Lz4BlockEncoder}: liblz4's {@code LZ4_compress_default} through lz4-java's JNI
+ * binding, the reference's bytes (FORMAT.md §1.5), or the pure-Java encoder where no native library loads.
  */
 final class CompressBatch implements AutoCloseable {
     /** Aim for about this many input bytes per batch. */
@@ -33,8 +29,8 @@ final class CompressBatch implements AutoCloseable {
     private final int blockSize;
     private final boolean crc;
     private final int bound;
-    private static final LZ4Compressor LZ4 = LZ4Factory.safeInstance().fastCompressor();
 
+    private final LZ4Compressor lz4;
     private ZstdCompressCtx zstd;
 
     CompressBatch(ZFileAlgorithm algorithm, int blockSize, boolean crc, int blocksPerBatch) {
@@ -45,6 +41,7 @@ final class CompressBatch implements AutoCloseable {
         this.in = new byte[blocksPerBatch * blockSize];
         this.out = new byte[blocksPerBatch * (bound + ZFileFormat.BLOCK_CRC_SIZE)];
         this.stored = new int[blocksPerBatch];
+        this.lz4 = algorithm == ZFileAlgorithm.LZ4 ? Lz4BlockEncoder.get() : null;
     }
 
     static int blocksPerBatch(int blockSize) {
@@ -63,7 +60,7 @@ final class CompressBatch implements AutoCloseable {
             int len = Math.min(blockSize, inLength - p);
             int c;
             if (algorithm == ZFileAlgorithm.LZ4) {
-                c = LZ4.compress(in, p, len, out, outPos, bound);
+                c = lz4.compress(in, p, len, out, outPos, bound);
             } else {
                 c = zstd().compressByteArray(out, outPos, bound, in, p, len);
             }

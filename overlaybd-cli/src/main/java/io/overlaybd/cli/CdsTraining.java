@@ -1,0 +1,86 @@
+package io.overlaybd.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The training run of the class-data-sharing archive that the build makes ({@code overlaybd-cli/target/overlaybd.jsa},
+ * see the CLI pom): runs the commonly used commands once, in one JVM, on a small image it writes to a temporary folder,
+ * so that {@code -XX:ArchiveClassesAtExit} records the classes they load. Not a command; nothing here is needed to use
+ * the tool. picocli's classes (Java 5 class files) cannot be archived and are loaded from the jar as usual.
+ */
+public final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    /**
+     * Runs the training commands; exits with 1 if one of them fails, so a broken archive is never made silently.
+     *
+     * @param args unused
+     * @throws IOException if the temporary files cannot be written
+     */
+    public static void main(String[] args) throws IOException {
+        Path dir = Files.createTempDirectory("overlaybd-cds-");
+        try {
+            Path in = dir.resolve("in.bin");
+            byte[] data = new byte[256 << 10];
+            Random r = new Random(7);
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i % 4096 < 2048 ? r.nextInt(4) : r.nextInt(256)); // half compressible
+            }
+            Files.write(in, data);
+            String d = dir.toString() + "/";
+            String[][] runs = {
+                {"--version"},
+                {"zfile", "compress", d + "in.bin", d + "in.lz4.zfile"},
+                {"zfile", "compress", "--algorithm", "zstd", "--threads", "2", d + "in.bin", d + "in.zstd.zfile"},
+                {"zfile", "check", d + "in.zstd.zfile"},
+                {"zfile", "decompress", d + "in.lz4.zfile", d + "out.bin"},
+                {"layer", "create", "--size", "64m", d + "l.data", d + "l.index"},
+                {"layer", "write", "--offset", "1m", d + "l.data", d + "l.index", d + "in.bin"},
+                {"layer", "commit", "-z", d + "l.data", d + "l.index", d + "l.zfile"},
+                {"layer", "create", "--size", "64m", d + "u.data", d + "u.index"},
+                {"layer", "write", "--offset", "0", d + "u.data", d + "u.index", d + "in.bin"},
+                {"layer", "commit", d + "u.data", d + "u.index", d + "u.lsmt"},
+                {"info", d + "l.zfile", d + "u.lsmt"},
+                {"cat", "--offset", "1m", "--length", "64k", d + "l.zfile", d + "u.lsmt"},
+                {"extents", d + "l.zfile", d + "u.lsmt"},
+                {"verify", "--no-progress", d + "l.zfile", d + "u.lsmt"},
+                {"merge", "-o", d + "merged.zfile", d + "l.zfile", d + "u.lsmt"},
+            };
+            PrintStream err = System.err;
+            PrintStream nullErr = new PrintStream(OutputStream.nullOutputStream(), true);
+            for (String[] run : runs) {
+                int code = Main.run(run, OutputStream.nullOutputStream(), nullErr);
+                // verify may report problems with this unchained pair of layers: what counts is that it ran
+                boolean ran = code == Main.EXIT_OK || (run[0].equals("verify") && code == Main.EXIT_PROBLEMS);
+                if (!ran) {
+                    err.println("overlaybd CDS training: '" + String.join(" ", run).replace(d, "")
+                            + "' exited with " + code);
+                    System.exit(1);
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
