@@ -18,7 +18,11 @@ import picocli.CommandLine.Spec;
         description = {"Download an OverlayBD image from a registry into DIR: every layer blob (in parallel, "
                 + "resumable, each checked against its sha256) under DIR/blobs/sha256/, the manifest as "
                 + "DIR/manifest.json and DIR/config.json, on which every other command then works offline.",
-                "REF is docker://HOST[:PORT]/REPO[:TAG|@DIGEST]."})
+                "REF is docker://HOST[:PORT]/REPO[:TAG|@DIGEST]."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  overlaybd pull docker://registry.example.com/team/app:v1 ./app",
+                "  overlaybd pull --plain-http --jobs 8 docker://127.0.0.1:5000/app:v1 ./app && overlaybd verify "
+                        + "./app/config.json"})
 final class PullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -26,8 +30,9 @@ final class PullCommand implements Callable<Integer> {
     @Mixin
     RegistryOption registry = new RegistryOption();
 
-    @Option(names = "--jobs", paramLabel = "N", description = "Blobs downloaded at once. Default 4.")
-    int jobs = 4;
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "4", converter = ThreadsConverter.class,
+            description = "Blobs downloaded at once, 1 to 1024 (default: ${DEFAULT-VALUE}).")
+    int jobs;
 
     @Option(names = "--no-progress", description = "Never draw a progress bar.")
     boolean noProgress;

@@ -17,7 +17,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = {"Publish layer blobs (lowest first) or a config.json's lowers as an OverlayBD image: blobs the "
                 + "registry lacks are uploaded, then an OCI config (diff_ids = layer digests) and an OCI manifest whose "
-                + "layers carry the overlaybd annotations.", "REF is docker://HOST[:PORT]/REPO:TAG."})
+                + "layers carry the overlaybd annotations.", "REF is docker://HOST[:PORT]/REPO:TAG."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  overlaybd push layer1.zfile layer2.zfile docker://registry.example.com/team/app:v1",
+                "  overlaybd push --plain-http config.json docker://127.0.0.1:5000/app:v1"})
 final class PushCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

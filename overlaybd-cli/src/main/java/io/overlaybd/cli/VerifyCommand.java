@@ -69,7 +69,7 @@ final class VerifyCommand extends ImageCommand {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--check-chain and "
                     + "--no-check-chain exclude each other");
         }
-        if (!each) {
+        if (!each && remoteReference() == null) {
             for (Path p : Outputs.inputFiles(images)) {
                 if (!Files.exists(p)) {
                     // a missing file could not be verified: exit 2, as for a missing file on the command line

@@ -58,7 +58,8 @@ class LauncherTest {
         assertThat(plain.out()).isEqualTo("arg:-jar\narg:" + jar + "\narg:verify\narg:a b.zfile\n");
         Files.write(jsa, new byte[0]);
         Run shared = launch(env, "--version");
-        assertThat(shared.out()).isEqualTo("arg:-XX:SharedArchiveFile=" + jsa + "\narg:-Xshare:auto\narg:-jar\narg:"
+        assertThat(shared.out()).isEqualTo("arg:-XX:SharedArchiveFile=" + jsa + "\narg:-Xshare:auto\narg:-Xlog:cds=off"
+                + "\narg:-Xlog:cds+dynamic=off\narg:-jar\narg:"
                 + jar + "\narg:--version\n");
     }
 
