@@ -122,6 +122,8 @@ class ManifestFuzz {
         seed(dir, "content-type-semicolon", 6, "{\"schemaVersion\":2,\"manifests\":[]}");
         seed(dir, "not-json", 0, "{\"schemaVersion\":2,");
         seed(dir, "array", 0, "[[[[[]]]]]");
+        seed(dir, "deep-nesting", 0, "[".repeat(2000)); // beyond the JSON reader's depth limit: a message, no stack overflow
+        seed(dir, "long-number", 1, "{\"schemaVersion\":2" + "0".repeat(2000) + "}"); // beyond its number length limit
     }
 
     private static void seed(Path dir, String name, int opts, String doc) throws IOException {
