@@ -48,7 +48,10 @@ public final class Manifest {
         Map<String, Object> m = Json.parseObject(bytes, what);
         String declared = Json.string(m, "mediaType", what, false);
         String type = declared;
-        String ct = contentType == null ? null : contentType.split(";")[0].trim();
+        // the media type before any parameters ("a/b; charset=utf-8"); split(";") would leave nothing of ";"
+        String ct = contentType == null ? null
+                : (contentType.indexOf(';') < 0 ? contentType : contentType.substring(0, contentType.indexOf(';')))
+                        .trim();
         if (type == null) {
             type = ct;
         }
