@@ -184,4 +184,45 @@ final class RawClient implements AutoCloseable {
     public void close() throws IOException {
         ch.close();
     }
+
+    /**
+     * Connects, reads the server's greeting, sends {@code bytes} as the client's whole stream and ends it.
+     *
+     * @return whether the server closed the connection within {@code seconds} (a server may close before taking
+     *         every byte: that is an allowed answer)
+     */
+    static boolean sendAndAwaitClose(SocketAddress address, byte[] bytes, int seconds) throws Exception {
+        try (RawClient c = new RawClient(address)) {
+            c.read(18);
+            java.util.concurrent.CompletableFuture<Boolean> closed = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return c.closedByServer();
+                        } catch (IOException e) {
+                            return true;
+                        }
+                    });
+            try {
+                c.write(ByteBuffer.wrap(bytes));
+                c.ch.shutdownOutput();
+            } catch (IOException e) {
+                // the server closed first
+            }
+            try {
+                return closed.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+        }
+    }
+
+    /** A well-behaved client: structured replies, GO on {@code export}, one READ; its data and cookie. */
+    static Reply readOnce(SocketAddress address, String export, long cookie, long offset, int length)
+            throws IOException {
+        try (RawClient c = new RawClient(address).greet()) {
+            c.go(export, true, false);
+            c.request(NbdProtocol.CMD_READ, 0, cookie, offset, length, null);
+            return c.reply(0);
+        }
+    }
 }
