@@ -298,23 +298,38 @@ class NbdProtocolTest {
         try (RawClient c = client()) {
             c.go("mem", false, false);
             Random rnd = new Random(1);
-            Map<Long, long[]> sent = new HashMap<>();
+            Map<Long, long[]> sent = new java.util.concurrent.ConcurrentHashMap<>();
             for (long cookie = 1; cookie <= 300; cookie++) {
-                long off = rnd.nextInt(SIZE - 65536);
-                int len = 1 + rnd.nextInt(65536);
-                sent.put(cookie, new long[] {off, len});
-                c.request(CMD_READ, 0, cookie, off, len, null);
+                sent.put(cookie, new long[] {rnd.nextInt(SIZE - 65536), 1 + rnd.nextInt(65536)});
             }
-            for (int i = 0; i < 300; i++) {
-                ByteBuffer h = c.read(16);
-                assertThat(h.getInt()).isEqualTo(SIMPLE_REPLY_MAGIC);
-                assertThat(h.getInt()).isZero();
-                long[] req = sent.remove(h.getLong());
-                assertThat(req).as("a reply to a cookie in flight").isNotNull();
-                byte[] got = new byte[(int) req[1]];
-                c.read(got.length).get(got);
-                assertThat(got).isEqualTo(Arrays.copyOfRange(content, (int) req[0], (int) (req[0] + req[1])));
+            // replies are read while requests go out, as a real client does: the server drops a client that does
+            // not read its replies for longer than the write timeout (1 s here)
+            java.util.concurrent.CompletableFuture<Void> replies = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            for (int i = 0; i < 300; i++) {
+                                ByteBuffer h = c.read(16);
+                                assertThat(h.getInt()).isEqualTo(SIMPLE_REPLY_MAGIC);
+                                assertThat(h.getInt()).isZero();
+                                long[] req = sent.remove(h.getLong());
+                                assertThat(req).as("a reply to a cookie in flight").isNotNull();
+                                byte[] got = new byte[(int) req[1]];
+                                c.read(got.length).get(got);
+                                assertThat(got).isEqualTo(Arrays.copyOfRange(content, (int) req[0],
+                                        (int) (req[0] + req[1])));
+                            }
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            for (long cookie = 1; cookie <= 300; cookie++) {
+                long[] req = sent.get(cookie);
+                if (req == null) {
+                    continue; // already answered
+                }
+                c.request(CMD_READ, 0, cookie, req[0], (int) req[1], null);
             }
+            replies.get(60, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(sent).isEmpty();
         }
     }
