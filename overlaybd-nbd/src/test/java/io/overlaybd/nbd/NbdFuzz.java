@@ -1,9 +1,6 @@
 package io.overlaybd.nbd;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.overlaybd.core.MemoryDevice;
-import io.overlaybd.lsmt.CreateOptions;
-import io.overlaybd.lsmt.WritableLayer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -25,32 +22,20 @@ import org.junit.jupiter.api.BeforeAll;
  * {@code ./fuzz.sh NbdFuzz 10m} fuzzes it.
  */
 class NbdFuzz {
-    private static Path dir;
+    private static HostileTarget target;
     private static byte[] content;
-    private static WritableLayer layer;
     private static NbdServer server;
 
     @BeforeAll
     static void start() throws IOException {
-        dir = Files.createTempDirectory("nbd-fuzz");
-        content = new byte[1 << 20];
-        new Random(11).nextBytes(content);
-        layer = WritableLayer.create(dir.resolve("f.data"), dir.resolve("f.index"), CreateOptions.ofSize(1 << 20));
-        server = NbdServer.builder().export(NbdExport.readOnly("mem", MemoryDevice.wrap(content)))
-                .export(NbdExport.writable("rw", layer)).unixSocket(dir.resolve("f.sock"))
-                .handshakeTimeout(java.time.Duration.ofSeconds(10)).start();
+        target = new HostileTarget(11);
+        content = target.content;
+        server = target.server;
     }
 
     @AfterAll
     static void stop() throws IOException {
-        server.close();
-        layer.close();
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        target.close();
     }
 
     @FuzzTest

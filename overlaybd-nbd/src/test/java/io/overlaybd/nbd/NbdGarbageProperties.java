@@ -2,16 +2,10 @@ package io.overlaybd.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.overlaybd.core.MemoryDevice;
-import io.overlaybd.lsmt.CreateOptions;
-import io.overlaybd.lsmt.WritableLayer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -25,34 +19,22 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * client's end of stream), and a well-behaved client is served correctly afterwards.
  */
 class NbdGarbageProperties {
-    private static Path dir;
+    private static HostileTarget target;
     private static byte[] content;
-    private static WritableLayer layer;
     private static NbdServer server;
     private static byte[] session;
 
     @BeforeContainer
     static void start() throws IOException {
-        dir = Files.createTempDirectory("nbd-garbage");
-        content = new byte[1 << 20];
-        new Random(9).nextBytes(content);
-        layer = WritableLayer.create(dir.resolve("g.data"), dir.resolve("g.index"), CreateOptions.ofSize(1 << 20));
-        server = NbdServer.builder().export(NbdExport.readOnly("mem", MemoryDevice.wrap(content)))
-                .export(NbdExport.writable("rw", layer)).unixSocket(dir.resolve("g.sock"))
-                .handshakeTimeout(java.time.Duration.ofSeconds(10)).start();
+        target = new HostileTarget(9);
+        content = target.content;
+        server = target.server;
         session = validSession();
     }
 
     @AfterContainer
     static void stop() throws IOException {
-        server.close();
-        layer.close();
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        target.close();
     }
 
     /** Client flags, options (structured replies, a meta context, GO on "rw"), then requests of every kind. */
