@@ -96,6 +96,9 @@ class DiskFullTest {
         assertThat(p.exitValue()).as(what + ": " + err).isEqualTo(Main.EXIT_ERROR);
         Cli.assertOneLine(err);
         assertThat(err).as(what).contains(reason);
+        // the failed write names the output (never the hidden temporary file) and how far it got
+        assertThat(err).as(what).containsPattern("cannot write " + java.util.regex.Pattern.quote(dir.toString())
+                + "/[a-z]+\\.[a-z]+ at offset [0-9]+: ");
         assertThat(stdout).as(what + " stdout").isEmpty();
         assertThat(KillTestFiles.others(dir, List.of())).as(what + ": files left in the output folder").isEmpty();
         assertThat(files.hashes()).as(what + ": inputs").isEqualTo(hashes);
