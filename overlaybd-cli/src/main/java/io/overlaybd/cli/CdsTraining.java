@@ -1,9 +1,12 @@
 package io.overlaybd.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -13,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * The training run of the class-data-sharing archive that the build makes ({@code overlaybd-cli/target/overlaybd.jsa},
  * see the CLI pom): runs the commonly used commands once, in one JVM, on a small image it writes to a temporary folder,
- * so that {@code -XX:ArchiveClassesAtExit} records the classes they load. Not a command; nothing here is needed to use
+ * and the registry commands against an in-memory loopback registry ({@link TrainingRegistry}), so that
+ * {@code -XX:ArchiveClassesAtExit} records the classes they load. Not a command; nothing here is needed to use
  * the tool. picocli's classes (Java 5 class files) cannot be archived and are loaded from the jar as usual.
  */
 public final class CdsTraining {
@@ -57,18 +61,42 @@ public final class CdsTraining {
             };
             PrintStream err = System.err;
             PrintStream nullErr = new PrintStream(OutputStream.nullOutputStream(), true);
-            for (String[] run : runs) {
-                int code = Main.run(run, OutputStream.nullOutputStream(), nullErr);
-                // verify may report problems with this unchained pair of layers: what counts is that it ran
-                boolean ran = code == Main.EXIT_OK || (run[0].equals("verify") && code == Main.EXIT_PROBLEMS);
-                if (!ran) {
-                    err.println("overlaybd CDS training: '" + String.join(" ", run).replace(d, "")
-                            + "' exited with " + code);
-                    System.exit(1);
-                }
+            run(runs, d, err, nullErr);
+            try (TrainingRegistry registry = TrainingRegistry.start()) {
+                String ref = "docker://" + registry.host() + "/training/image:1";
+                // explicit credentials: the build user's Docker config (and its credential helpers) stays unread
+                String[] creds = {"--plain-http", "--username", "training", "--password-stdin"};
+                String[][] remote = {
+                    concat(new String[] {"push"}, creds, new String[] {d + "l.zfile", d + "u.lsmt", ref}),
+                    concat(new String[] {"pull", "--no-progress", "--no-cache"}, creds, new String[] {ref,
+                        d + "pulled"}),
+                    concat(new String[] {"info", "--cache-dir", d + "cache"}, creds, new String[] {ref}),
+                    concat(new String[] {"cat", "--offset", "1m", "--length", "64k", "--cache-dir", d + "cache"},
+                        creds, new String[] {ref}),
+                    concat(new String[] {"verify", "--no-progress", "--no-cache"}, creds, new String[] {ref}),
+                };
+                run(remote, d, err, nullErr);
             }
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    private static String[] concat(String[]... parts) {
+        return Stream.of(parts).flatMap(Stream::of).toArray(String[]::new);
+    }
+
+    private static void run(String[][] runs, String d, PrintStream err, PrintStream nullErr) {
+        for (String[] run : runs) {
+            InputStream password = new ByteArrayInputStream("training\n".getBytes(StandardCharsets.UTF_8));
+            int code = Main.run(run, password, OutputStream.nullOutputStream(), nullErr);
+            // verify may report problems with this unchained pair of layers: what counts is that it ran
+            boolean ran = code == Main.EXIT_OK || (run[0].equals("verify") && code == Main.EXIT_PROBLEMS);
+            if (!ran) {
+                err.println("overlaybd CDS training: '" + String.join(" ", run).replace(d, "") + "' exited with "
+                        + code);
+                System.exit(1);
+            }
         }
     }
 

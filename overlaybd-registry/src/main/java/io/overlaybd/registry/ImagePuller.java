@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -20,19 +19,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Downloads an OverlayBD image into a folder so that every command then works offline on {@code DIR/config.json}:
- * the layer blobs (in parallel, each by ranged GETs, resumable from a {@code .partial} file, each checked against its
+ * the layer blobs (in parallel, each in one streamed GET, resumable from a {@code .partial} file, each checked against its
  * sha256), the image config blob, {@code manifest.json} (the exact manifest bytes) and an overlaybd
  * {@code config.json} whose {@code lowers} name the blob files with their digest and size. Layout:
  * {@code DIR/blobs/sha256/HEX}. Immutable; {@link #pull} may run concurrently for different folders.
  */
 public final class ImagePuller {
-    /** Bytes per ranged GET of a download: a multiple of every allowed chunk size. */
-    private static final int PIECE = 16 << 20;
-    /** Ranged GETs in flight per blob while earlier pieces are hashed and written. */
-    private static final int AHEAD = 2;
+    /** Bytes per read when re-hashing the part of a blob a previous pull left. */
+    private static final int PIECE = 1 << 20;
 
     private final RegistryOptions options;
     private final int jobs;
@@ -76,6 +74,7 @@ public final class ImagePuller {
      *                           match its digest (the message names the blob)
      */
     public Result pull(ImageReference ref, Path dir) throws IOException {
+        Sha256.warmUp(); // while the client starts and the manifest comes
         RegistryClient client = RegistryClient.open(ref, options);
         Manifest m = RemoteImage.resolve(client, ref);
         List<String> problems = m.overlayBdProblems();
@@ -93,6 +92,7 @@ public final class ImagePuller {
 
     /** Downloads every blob of {@code m}, collecting per-blob errors instead of stopping at the first. */
     Result download(RegistryClient client, ImageReference ref, Manifest m, Path dir) throws IOException {
+        Sha256.warmUp();
         Path blobs = Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
         byte[] config = RemoteImage.fetchConfig(client, ref, m);
         writeAtomically(blobs.resolve(BlobCache.hex(m.config().digest())), config);
@@ -171,7 +171,12 @@ public final class ImagePuller {
         void add(long n);
     }
 
-    /** Downloads one blob to {@code blobs/HEX}, resuming {@code HEX.partial}; checks its sha256 before renaming. */
+    /**
+     * Downloads one blob to {@code blobs/HEX} in one streamed GET, resuming {@code HEX.partial} with
+     * {@code Range: bytes=N-} (a {@code 200} answer to it restarts from 0); checks its size and sha256 before renaming.
+     * A blob whose sha256 does not match (a corrupt partial file, bytes flipped on the way) is downloaded once more
+     * from its start before the pull fails.
+     */
     private Path fetchBlob(RegistryClient client, ImageReference ref, Descriptor d, Path blobs, Counter counter)
             throws IOException {
         String hex = BlobCache.hex(d.digest());
@@ -181,86 +186,152 @@ public final class ImagePuller {
             return target;
         }
         Path partial = blobs.resolve(hex + ".partial");
-        MessageDigest md = newSha256();
-        try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE); RemoteBlobDevice dev = RemoteBlobDevice.open(client, ref.repository(),
-                d.digest(), d.size(), null)) {
-            long have = Math.min(out.size(), d.size());
-            // resume: keep the whole pieces already written, re-hashing them
-            have -= have % options.chunkSize();
-            out.truncate(have);
-            ByteBuffer buf = ByteBuffer.allocate(PIECE);
-            for (long pos = 0; pos < have; ) {
-                buf.clear().limit((int) Math.min(PIECE, have - pos));
-                int n = out.read(buf, pos);
-                if (n <= 0) {
-                    break;
-                }
-                buf.flip();
-                md.update(buf);
-                pos += n;
-            }
-            counter.add(have);
-            // the next pieces are fetched while this one is hashed and written (AHEAD GETs in flight per blob)
-            java.util.ArrayDeque<long[]> ranges = new java.util.ArrayDeque<>();
-            for (long pos = have; pos < d.size(); ) {
-                int n = (int) Math.min(PIECE - pos % PIECE, d.size() - pos);
-                ranges.add(new long[] {pos, n});
-                pos += n;
-            }
-            java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> pending = new java.util.ArrayDeque<>();
-            ExecutorService fetcher = Executors.newFixedThreadPool(AHEAD, r -> {
-                Thread t = new Thread(r, "overlaybd-pull-fetch");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                java.util.Iterator<long[]> it = ranges.iterator();
-                while (pending.size() < AHEAD && it.hasNext()) {
-                    long[] rg = it.next();
-                    pending.add(fetcher.submit(() -> dev.fetchRange(rg[0], rg[1])));
-                }
-                for (long[] rg : ranges) {
-                    byte[] piece = join(pending.poll(), d);
-                    if (it.hasNext()) {
-                        long[] nx = it.next();
-                        pending.add(fetcher.submit(() -> dev.fetchRange(nx[0], nx[1])));
+        String what = "blob " + d.digest() + " of " + ref.registry() + "/" + ref.repository();
+        for (int round = 1; ; round++) {
+            MessageDigest digest;
+            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                long have = Math.min(out.size(), d.size());
+                out.truncate(have);
+                MessageDigest base = Sha256.create();
+                ByteBuffer buf = ByteBuffer.allocate(PIECE);
+                for (long pos = 0; pos < have; ) {
+                    buf.clear().limit((int) Math.min(PIECE, have - pos));
+                    int n = out.read(buf, pos);
+                    if (n <= 0) {
+                        have = pos;
+                        break;
                     }
-                    int n = (int) rg[1];
-                    md.update(piece, 0, n);
-                    ByteBuffer w = ByteBuffer.wrap(piece, 0, n);
-                    long at = rg[0];
-                    while (w.hasRemaining()) {
-                        at += out.write(w, at);
-                    }
-                    counter.add(n);
+                    buf.flip();
+                    base.update(buf);
+                    pos += n;
                 }
-            } finally {
-                fetcher.shutdownNow();
+                counter.add(have);
+                digest = have == d.size() ? base : stream(client, ref, d, out, partial, have, base, counter, what);
+                // no fsync: a blob file is trusted only after its sha256 matches, on this pull and on the next one
             }
-            // no fsync: a blob file is trusted only after its sha256 matches, on this pull and on the next one
-        }
-        String sha = "sha256:" + HexFormat.of().formatHex(md.digest());
-        if (!sha.equals(d.digest())) {
+            String sha = "sha256:" + HexFormat.of().formatHex(digest.digest());
+            if (sha.equals(d.digest())) {
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return target;
+            }
             Files.deleteIfExists(partial);
-            throw new RegistryException("blob " + d.digest() + " of " + ref.registry() + "/" + ref.repository()
-                    + ": the " + d.size() + " bytes served have sha256 " + sha);
+            counter.add(-d.size());
+            if (round == 2) {
+                throw new RegistryException(what + ": the " + d.size() + " bytes served have sha256 " + sha
+                        + ", twice");
+            }
         }
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return target;
     }
 
-    private static byte[] join(java.util.concurrent.Future<byte[]> f, Descriptor d) throws IOException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+    /** GETs the blob from byte {@code have} on (or whole), writing and hashing as the body arrives. */
+    private static MessageDigest stream(RegistryClient client, ImageReference ref, Descriptor d, FileChannel out,
+                                     Path partial, long have, MessageDigest base, Counter counter, String what)
+            throws IOException {
+        long size = d.size();
+        AtomicReference<BlobWriter> current = new AtomicReference<>();
+        Map<String, String> headers = have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of();
+        String range = have > 0 ? ", bytes " + have + "-" + (size - 1) : "";
+        RegistryClient.Reply r = client.exchangeInto(new RegistryClient.Call("GET", client.uri(ref.repository(),
+                "blobs", d.digest()), headers, null, RegistryClient.pullScope(ref.repository()), what + range), info -> {
+            BlobWriter w;
+            if (info.statusCode() == 206) {
+                var cr = ContentRange.parse(info.headers().firstValue("Content-Range").orElse(null));
+                if (have == 0 || cr.isEmpty() || cr.get().first() != have || cr.get().last() != size - 1
+                        || cr.get().total() != size) {
+                    throw new IOException("HTTP 206 with Content-Range '" + Json.clip(info.headers().firstValue(
+                            "Content-Range").orElse("")) + "' instead of bytes " + have + "-" + (size - 1) + "/" + size);
+                }
+                w = new BlobWriter(out, partial, have, size, clone(base), counter, current);
+            } else if (info.statusCode() == 200) {
+                long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+                if (length >= 0 && length != size) {
+                    throw new IOException("HTTP 200 with Content-Length " + length + " for a blob of " + size
+                            + " bytes");
+                }
+                w = new BlobWriter(out, partial, 0, size, Sha256.create(), counter, current);
+            } else {
+                return null;
             }
-            throw new IOException("download of blob " + d.digest() + " failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("download of blob " + d.digest() + " interrupted", e);
+            synchronized (current) {
+                BlobWriter earlier = current.getAndSet(w); // from now on, an earlier attempt can write nothing
+                if (earlier != null) {
+                    counter.add(-(earlier.position - earlier.start)); // it broke off: its bytes come again
+                } else if (w.start == 0) {
+                    counter.add(-have);
+                }
+            }
+            return w;
+        }, client.deadline());
+        if (r.status() != 200 && r.status() != 206) {
+            throw new RegistryException(what + range + ": HTTP " + r.status() + RegistryClient.errorDetail(r),
+                    r.status(), null);
+        }
+        BlobWriter w = current.get();
+        if (w == null || w.position != size) {
+            throw new RegistryException(what + range + ": the answer ended at byte " + (w == null ? have : w.position)
+                    + " of " + size, r.status(), null);
+        }
+        return w.digest;
+    }
+
+    /**
+     * Writes one answer's body at its offsets in the partial file, hashing it; refuses bytes past the blob, and any
+     * bytes at all once a later attempt took over (a timed-out answer may still be delivering).
+     */
+    private static final class BlobWriter implements RegistryClient.BodySink {
+        private final FileChannel out;
+        private final Path file;
+        private final long start;
+        private final long size;
+        private final MessageDigest digest;
+        private final Counter counter;
+        private final AtomicReference<BlobWriter> current;
+        /** Written by the HTTP client's thread; read after the exchange completed (which orders it). */
+        private long position;
+
+        BlobWriter(FileChannel out, Path file, long start, long size, MessageDigest digest, Counter counter,
+                   AtomicReference<BlobWriter> current) {
+            this.out = out;
+            this.file = file;
+            this.start = start;
+            this.size = size;
+            this.digest = digest;
+            this.counter = counter;
+            this.position = start;
+            this.current = current;
+        }
+
+        @Override
+        public void accept(ByteBuffer data) throws IOException {
+            int n = data.remaining();
+            synchronized (current) {
+                if (current.get() != this) {
+                    throw new RegistryClient.Rejected("an answer that a later attempt replaced");
+                }
+                if (n > size - position) {
+                    throw new RegistryClient.Rejected("the body runs past the blob's " + size + " bytes at byte "
+                            + position);
+                }
+                digest.update(data.duplicate());
+                try {
+                    while (data.hasRemaining()) {
+                        position += out.write(data, position);
+                    }
+                } catch (IOException e) {
+                    throw new IOException("cannot write " + file + " at offset " + position + ": " + e.getMessage(),
+                            e);
+                }
+                counter.add(n);
+            }
+        }
+    }
+
+    private static MessageDigest clone(MessageDigest md) {
+        try {
+            return (MessageDigest) md.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError("SHA-256 digests are cloneable", e);
         }
     }
 
@@ -268,14 +339,6 @@ public final class ImagePuller {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, bytes);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     static String sha256(Path f) throws IOException {

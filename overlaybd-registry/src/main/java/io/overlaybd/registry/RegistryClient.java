@@ -36,6 +36,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -89,6 +90,74 @@ public final class RegistryClient {
                 String scope, String what) {
         Call {
             headers = Map.copyOf(headers);
+        }
+    }
+
+    /** Receives the body of one successful answer, in order, as it arrives (on an HTTP client thread). */
+    interface BodySink {
+        void accept(ByteBuffer data) throws IOException;
+    }
+
+    /**
+     * Chooses where the body of a 2xx answer goes, from its status and headers; throwing rejects the answer (a wrong
+     * {@code Content-Range}, say), which counts as a failed attempt and is retried; null reads no body.
+     */
+    interface SinkFactory {
+        BodySink open(HttpResponse.ResponseInfo info) throws IOException;
+    }
+
+    /**
+     * How one exchange reads bodies: collected up to a limit per answer, or streamed into sinks. A streamed attempt
+     * fails only after {@link RegistryOptions#attemptTimeout()} without a byte (not after a fixed time), and bytes
+     * arriving push the exchange's deadline forward, so a large blob downloads at whatever speed the link has.
+     */
+    private static final class BodyPlan {
+        private final Function<HttpResponse.ResponseInfo, Long> limit;
+        private final SinkFactory sinks;
+        private final AtomicLong lastBytesNanos = new AtomicLong(System.nanoTime());
+        private final AtomicLong bytes = new AtomicLong();
+
+        BodyPlan(Function<HttpResponse.ResponseInfo, Long> limit, SinkFactory sinks) {
+            this.limit = limit;
+            this.sinks = sinks;
+        }
+
+        HttpResponse.BodySubscriber<byte[]> subscriber(HttpResponse.ResponseInfo info) {
+            if (info.statusCode() >= 300) {
+                return new BoundedBody(MAX_ERROR_BODY, true);
+            }
+            if (sinks == null) {
+                long n = limit.apply(info);
+                return new BoundedBody(n, n == 0);
+            }
+            BodySink sink;
+            try {
+                sink = sinks.open(info);
+            } catch (IOException e) {
+                return new StreamingBody(null, new Rejected(e.getMessage()), this);
+            }
+            return sink == null ? new BoundedBody(0, true) : new StreamingBody(sink, null, this);
+        }
+
+        /** Waits for the answer: {@code attemptNanos} in all, or (streaming) without a byte. */
+        HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> f, long attemptNanos)
+                throws InterruptedException, ExecutionException, TimeoutException {
+            if (sinks == null) {
+                return f.get(attemptNanos, TimeUnit.NANOSECONDS);
+            }
+            lastBytesNanos.set(System.nanoTime());
+            long wait = attemptNanos;
+            while (true) {
+                try {
+                    return f.get(wait, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    long idle = System.nanoTime() - lastBytesNanos.get();
+                    if (idle >= attemptNanos) {
+                        throw e;
+                    }
+                    wait = attemptNanos - idle;
+                }
+            }
         }
     }
 
@@ -202,6 +271,20 @@ public final class RegistryClient {
      */
     Reply exchange(Call call, Function<HttpResponse.ResponseInfo, Long> bodyLimit, long deadlineNanos)
             throws IOException {
+        return exchange(call, new BodyPlan(bodyLimit, null), deadlineNanos);
+    }
+
+    /**
+     * As {@link #exchange(Call, Function, long)}, but the body of a 2xx answer is streamed into the sink that
+     * {@code sinks} opens for it (a new one for every attempt; the returned reply has an empty body). An attempt
+     * fails after {@link RegistryOptions#attemptTimeout()} without a byte; each attempt that brought bytes moves the
+     * deadline to a read timeout from its end. A sink's IOException (a full disk) ends the exchange at once.
+     */
+    Reply exchangeInto(Call call, SinkFactory sinks, long deadlineNanos) throws IOException {
+        return exchange(call, new BodyPlan(null, Objects.requireNonNull(sinks)), deadlineNanos);
+    }
+
+    private Reply exchange(Call call, BodyPlan plan, long deadlineNanos) throws IOException {
         int attempt = 0;
         boolean refreshed = false;
         String lastProblem = null;
@@ -216,12 +299,16 @@ public final class RegistryClient {
             }
             Reply reply;
             Duration retryAfter = null;
+            long bytesBefore = plan.bytes.get();
             try {
-                reply = sendFollowing(call, bodyLimit, deadlineNanos);
+                reply = sendFollowing(call, plan, deadlineNanos);
             } catch (RetriableException e) {
                 lastProblem = e.getMessage();
                 lastStatus = -1;
                 reply = null;
+            }
+            if (plan.bytes.get() != bytesBefore) {
+                deadlineNanos = Math.max(deadlineNanos, deadline());
             }
             if (reply != null) {
                 int s = reply.status();
@@ -312,7 +399,7 @@ public final class RegistryClient {
     }
 
     /** One attempt: sends, following redirects (Authorization only to the registry's origin). */
-    private Reply sendFollowing(Call call, Function<HttpResponse.ResponseInfo, Long> bodyLimit, long deadlineNanos)
+    private Reply sendFollowing(Call call, BodyPlan bodyLimit, long deadlineNanos)
             throws IOException {
         URI uri = call.uri();
         Redirect cached = call.method().equals("GET") ? redirects.get(uri) : null;
@@ -377,8 +464,7 @@ public final class RegistryClient {
         return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
-    private Reply sendOnce(Call call, URI uri, Function<HttpResponse.ResponseInfo, Long> bodyLimit,
-                           long deadlineNanos) throws IOException {
+    private Reply sendOnce(Call call, URI uri, BodyPlan plan, long deadlineNanos) throws IOException {
         long remaining = deadlineNanos - System.nanoTime();
         long attemptNanos = Math.min(remaining, options.attemptTimeout().toNanos());
         if (attemptNanos <= 0) {
@@ -393,21 +479,29 @@ public final class RegistryClient {
                 rb.header("Authorization", auth);
             }
         }
-        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(), info -> {
-            long limit = info.statusCode() >= 300 ? MAX_ERROR_BODY : bodyLimit.apply(info);
-            return new BoundedBody(limit, info.statusCode() >= 300 || limit == 0);
-        });
+        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(), plan::subscriber);
         try {
-            HttpResponse<byte[]> r = f.get(attemptNanos, TimeUnit.NANOSECONDS);
+            HttpResponse<byte[]> r = plan.await(f, attemptNanos);
             return new Reply(r.statusCode(), r.headers(), r.body(), uri);
         } catch (TimeoutException e) {
             f.cancel(true);
-            throw new RetriableException("no complete answer within " + TimeUnit.NANOSECONDS.toMillis(attemptNanos)
-                    + " ms from " + hostOf(uri), e);
+            throw new RetriableException((plan.sinks == null ? "no complete answer within " : "no byte for ")
+                    + TimeUnit.NANOSECONDS.toMillis(attemptNanos) + " ms from " + hostOf(uri), e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof BodyTooLong) {
                 throw new RegistryException(call.what() + ": " + c.getMessage(), -1, null);
+            }
+            if (c instanceof SinkFailed sf) {
+                throw (IOException) sf.getCause();
+            }
+            if (c instanceof Rejected) {
+                throw new RetriableException(c.getMessage(), c);
+            }
+            if (c instanceof java.net.http.HttpTimeoutException && !(c instanceof
+                    java.net.http.HttpConnectTimeoutException)) {
+                throw new RetriableException("no answer within " + TimeUnit.NANOSECONDS.toMillis(attemptNanos)
+                        + " ms from " + hostOf(uri), c);
             }
             throw new RetriableException((c instanceof java.net.ConnectException ? "cannot connect to " : "connection "
                     + "to ") + hostOf(uri) + " failed: " + describe(c), c);
@@ -435,6 +529,89 @@ public final class RegistryClient {
 
         BodyTooLong(String message) {
             super(message);
+        }
+    }
+
+    /** An answer refused by its sink factory (a wrong Content-Range): retried like a broken connection. */
+    static final class Rejected extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Rejected(String message) {
+            super(message);
+        }
+    }
+
+    /** A sink's own failure (a full disk): ends the exchange with the sink's exception. */
+    private static final class SinkFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SinkFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Hands a body to a sink one delivery at a time (demand 1, so a slow sink slows the socket reads rather than
+     * buffering the blob), recording when bytes last arrived.
+     */
+    private static final class StreamingBody implements HttpResponse.BodySubscriber<byte[]> {
+        private static final byte[] EMPTY = new byte[0];
+        private final BodySink sink;
+        private final IOException rejected;
+        private final BodyPlan plan;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+
+        StreamingBody(BodySink sink, IOException rejected, BodyPlan plan) {
+            this.sink = sink;
+            this.rejected = rejected;
+            this.plan = plan;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (rejected != null) {
+                s.cancel();
+                result.completeExceptionally(rejected);
+            } else {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            try {
+                for (ByteBuffer b : items) {
+                    int n = b.remaining();
+                    sink.accept(b);
+                    plan.bytes.addAndGet(n);
+                }
+            } catch (IOException e) {
+                subscription.cancel();
+                result.completeExceptionally(e instanceof Rejected ? e : new SinkFailed(e));
+                return;
+            }
+            plan.lastBytesNanos.set(System.nanoTime());
+            subscription.request(1);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(EMPTY);
         }
     }
 

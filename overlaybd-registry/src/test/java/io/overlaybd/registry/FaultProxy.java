@@ -11,11 +11,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A loopback HTTP proxy in front of a test registry that breaks ranged blob GETs on demand: each such request takes
  * the next queued {@link Fault} (or passes through when the queue is empty, or with {@link #always} set, always
- * applies that fault). Everything else is forwarded untouched.
+ * applies that fault); with {@link #wholeGets}, chosen blob GETs without a Range header too. Everything else is forwarded
+ * untouched.
  */
 final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoCloseable {
     enum Fault {
@@ -47,6 +49,8 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
     private final TestServers.Server server;
     final ConcurrentLinkedQueue<Fault> queue = new ConcurrentLinkedQueue<>();
     volatile Fault always;
+    /** Also fault the blob GETs without a Range header (whole-blob downloads) whose path this accepts. */
+    volatile Predicate<String> wholeGets = path -> false;
     final AtomicInteger rangedGets = new AtomicInteger();
     final AtomicInteger faultsApplied = new AtomicInteger();
 
@@ -68,8 +72,9 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
         try {
             String range = ex.getRequestHeaders().getFirst("Range");
             Fault f = null;
-            if (range != null && ex.getRequestMethod().equals("GET") && ex.getRequestURI().getPath().contains(
-                    "/blobs/")) {
+            String path = ex.getRequestURI().getPath();
+            if ((range != null || wholeGets.test(path)) && ex.getRequestMethod().equals("GET") && path.contains(
+                    "/blobs/sha256:")) {
                 rangedGets.incrementAndGet();
                 f = always != null ? always : queue.poll();
             }
