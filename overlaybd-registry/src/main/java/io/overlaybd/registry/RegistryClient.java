@@ -187,9 +187,10 @@ public final class RegistryClient {
         URI base = URI.create(scheme + "://" + ref.endpoint());
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(options.connectTimeout());
-        if (!options.plainHttp()) {
-            b.sslContext(sslContext(options.caFile()));
-        }
+        // plain HTTP needs TLS only if a redirect leads to an https URL: load the trust store then, not always (it is
+        // a third of a small pull's start-up)
+        b.sslContext(options.plainHttp() && options.caFile() == null ? LazyTrust.context()
+                : sslContext(options.caFile()));
         Optional<Credentials> creds = Credentials.find(ref.registry(), options);
         return new RegistryClient(ref.registry(), base, options, b.build(), creds.orElse(null));
     }
@@ -220,6 +221,99 @@ public final class RegistryClient {
 
     static String pushScope(String repository) {
         return "repository:" + repository + ":pull,push";
+    }
+
+    /**
+     * The JDK's default trust decisions, with the trust store loaded at the first TLS handshake instead of when the
+     * client is made. Only for plain-HTTP clients: it has no client keys (the default context would take them from
+     * {@code javax.net.ssl.keyStore}), which blob storage behind a redirect never asks for.
+     */
+    static final class LazyTrust extends javax.net.ssl.X509ExtendedTrustManager {
+        private volatile javax.net.ssl.X509ExtendedTrustManager delegate;
+
+        static SSLContext context() throws IOException {
+            try {
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(null, new javax.net.ssl.TrustManager[] {new LazyTrust()}, null);
+                return ctx;
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+            }
+        }
+
+        private javax.net.ssl.X509ExtendedTrustManager jdk() throws java.security.cert.CertificateException {
+            javax.net.ssl.X509ExtendedTrustManager d = delegate;
+            if (d == null) {
+                synchronized (this) {
+                    d = delegate;
+                    if (d == null) {
+                        try {
+                            TrustManagerFactory f = TrustManagerFactory.getInstance(
+                                    TrustManagerFactory.getDefaultAlgorithm());
+                            f.init((KeyStore) null);
+                            for (var tm : f.getTrustManagers()) {
+                                if (tm instanceof javax.net.ssl.X509ExtendedTrustManager x) {
+                                    d = x;
+                                }
+                            }
+                        } catch (GeneralSecurityException e) {
+                            throw new java.security.cert.CertificateException("cannot load the JDK trust store: "
+                                    + e.getMessage(), e);
+                        }
+                        if (d == null) {
+                            throw new java.security.cert.CertificateException("the JDK has no X.509 trust manager");
+                        }
+                        delegate = d;
+                    }
+                }
+            }
+            return d;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            jdk().checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            jdk().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            jdk().checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            jdk().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+            jdk().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+            jdk().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return jdk().getAcceptedIssuers();
+            } catch (java.security.cert.CertificateException e) {
+                return new X509Certificate[0];
+            }
+        }
     }
 
     /** The JDK trust store plus the certificates of {@code caFile}. */

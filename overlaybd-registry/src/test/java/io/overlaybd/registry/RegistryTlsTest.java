@@ -47,6 +47,25 @@ class RegistryTlsTest {
             RegistryOptions plain = RegistryOptions.builder().dockerConfig(false).plainHttp(true).maxAttempts(1)
                     .build();
             assertThatThrownBy(() -> RemoteImage.open(ref, plain)).isInstanceOf(RegistryException.class);
+            // a plain-HTTP front that redirects to the TLS registry (as registries redirect to blob storage): the
+            // plain client's TLS, whose trust store loads only at the first handshake, still refuses the unknown CA
+            // and trusts it with --ca-file
+            try (TestServers.Server front = TestServers.start(ex -> {
+                ex.getResponseHeaders().set("Location", "https://" + reg.host() + ex.getRequestURI());
+                ex.sendResponseHeaders(307, -1);
+                ex.close();
+            })) {
+                ImageReference viaFront = ImageReference.parse("docker://127.0.0.1:" + front.port() + "/tls/app:1");
+                assertThatThrownBy(() -> RemoteImage.open(viaFront, plain)).isInstanceOf(RegistryException.class)
+                        .hasMessageContaining("127.0.0.1:" + front.port() + "/tls/app:1")
+                        .hasMessageContaining("SSLHandshakeException");
+                RegistryOptions plainTrusted = RegistryOptions.builder().dockerConfig(false).plainHttp(true)
+                        .caFile(cert).build();
+                try (RemoteImage remote = RemoteImage.open(viaFront, plainTrusted)) {
+                    assertThat(InteropFixtures.sha256(remote.image().device(), 0, 1L << 30)).isEqualTo(
+                            RegistryInteropTest.stackSha("stack1"));
+                }
+            }
         }
     }
 }
