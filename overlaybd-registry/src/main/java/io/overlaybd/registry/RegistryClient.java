@@ -619,7 +619,7 @@ public final class RegistryClient {
                     || r.statusCode() == 403 ? (credentials == null ? " (anonymous access refused; give credentials)"
                     : " (the credentials from " + credentials.source() + " were refused)") : ""), r.statusCode(), null);
         }
-        Map<String, Object> m = Json.parseObject(r.body(), what);
+        Map<String, Object> m = Json.parseSecretObject(r.body(), what); // it holds the token
         String token = Json.string(m, "token", what, false);
         if (token == null || token.isEmpty()) {
             token = Json.string(m, "access_token", what, false);

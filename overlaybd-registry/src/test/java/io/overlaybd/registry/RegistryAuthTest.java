@@ -36,29 +36,10 @@ class RegistryAuthTest {
         return RegistryOptions.builder().plainHttp(true).dockerConfig(false);
     }
 
-    Path htpasswd() throws Exception {
-        LocalRegistry.requireTool("htpasswd", "apache2-utils");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", USER, PASSWORD).redirectErrorStream(false).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor()).isZero();
-        Path f = tmp.resolve("htpasswd");
-        Files.write(f, out);
-        return f;
-    }
-
-    static String basicAuth(Path htpasswd) {
-        return """
-                auth:
-                  htpasswd:
-                    realm: overlaybd-test
-                    path: %s
-                """.formatted(htpasswd);
-    }
-
     @Test
     void basicAuthWithExplicitCredentialsAndFromDockerConfig() throws Exception {
         InteropFixtures.dir();
-        try (LocalRegistry reg = LocalRegistry.start(tmp, basicAuth(htpasswd()), "")) {
+        try (LocalRegistry reg = LocalRegistry.startWithBasicAuth(tmp, USER, PASSWORD)) {
             ImageReference ref = reg.ref("auth/basic:1");
             RegistryOptions withCreds = plain().credentials(USER, PASSWORD.toCharArray()).build();
             ImagePusher.create(withCreds).push(layers(), ref);
@@ -135,7 +116,7 @@ class RegistryAuthTest {
         Path storage = tmp.resolve("storage");
         TestServers.FileServer files = new TestServers.FileServer(storage);
         try (TestServers.Server fs = TestServers.start(files); LocalRegistry reg = LocalRegistry.start(tmp,
-                basicAuth(htpasswd()) + """
+                LocalRegistry.basicAuthConfig(LocalRegistry.htpasswdFile(tmp, USER, PASSWORD)) + """
                 middleware:
                   storage:
                     - name: redirect
