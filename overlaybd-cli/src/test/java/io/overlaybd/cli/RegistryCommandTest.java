@@ -119,6 +119,24 @@ class RegistryCommandTest {
     }
 
     @Test
+    void pushWithMountFromMountsEveryBlobAndPullsBackTheSame() throws Exception {
+        String mounted = "docker://" + registry.host() + "/cli/mounted:1";
+        Cli.Result r = Cli.ok("push", "--plain-http", "--mount-from", "cli/absent", "--mount-from", "cli/stack2",
+                Cli.fx("lsmt/layer1.lz4.zfile"), Cli.fx("lsmt/layer2.lsmt"), mounted);
+        assertThat(r.text()).contains("2 layer(s), 0 blob(s) uploaded, 3 mounted, 0 already there");
+        Path dir = tmp.resolve("pulled-mounted");
+        Cli.ok("pull", "--plain-http", "--no-cache", mounted, dir.toString());
+        assertThat(Cli.sha256(dir.resolve("blobs/sha256").resolve(Cli.sha256(Files.readAllBytes(
+                Path.of(Cli.fx("lsmt/layer2.lsmt"))))))).isEqualTo(Cli.sha256(Path.of(Cli.fx("lsmt/layer2.lsmt"))));
+        Cli.HashingStream out = new Cli.HashingStream();
+        assertThat(Cli.run(out, "cat", dir.resolve("config.json").toString()).code()).isZero();
+        assertThat(out.hex()).isEqualTo(stackSha("stack2"));
+        assertThat(Cli.ok("push", "--help").text()).contains("--mount-from=REPO");
+        assertThat(Cli.fails(2, "push", "--plain-http", "--mount-from", "Bad/Name", Cli.fx("lsmt/layer2.lsmt"),
+                mounted).err()).contains("cannot mount from 'Bad/Name'");
+    }
+
+    @Test
     void registryErrorsAreOneLine() {
         Cli.Result r = Cli.fails(2, "cat", "--plain-http", "--no-cache", "docker://" + registry.host()
                 + "/cli/missing:1");

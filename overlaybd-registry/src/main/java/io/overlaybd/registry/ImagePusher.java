@@ -37,16 +37,18 @@ public final class ImagePusher {
     private final RegistryOptions options;
     private final long chunkedThreshold;
     private final int uploadChunk;
+    private final List<String> mountFrom;
 
-    private ImagePusher(RegistryOptions options, long chunkedThreshold, int uploadChunk) {
+    private ImagePusher(RegistryOptions options, long chunkedThreshold, int uploadChunk, List<String> mountFrom) {
         this.options = options;
         this.chunkedThreshold = chunkedThreshold;
         this.uploadChunk = uploadChunk;
+        this.mountFrom = mountFrom;
     }
 
     /** A pusher with the given transport and credentials, uploading blobs above 64 MiB in 16 MiB chunks. */
     public static ImagePusher create(RegistryOptions options) {
-        return new ImagePusher(options, DEFAULT_CHUNKED_THRESHOLD, 16 << 20);
+        return new ImagePusher(options, DEFAULT_CHUNKED_THRESHOLD, 16 << 20, List.of());
     }
 
     /** @return a pusher that uploads blobs larger than {@code threshold} bytes in {@code chunk}-byte PATCHes. */
@@ -54,12 +56,41 @@ public final class ImagePusher {
         if (chunk < 1) {
             throw new IllegalArgumentException("upload chunk must be positive: " + chunk);
         }
-        return new ImagePusher(options, threshold, chunk);
+        return new ImagePusher(options, threshold, chunk, mountFrom);
     }
 
-    /** What a push did. */
+    /**
+     * @param repositories repositories of the same registry (e.g. {@code team/base}) that may already hold some of
+     *                     the blobs: a blob the target lacks is first mounted from them, in this order
+     *                     ({@code POST /v2/NAME/blobs/uploads/?mount=DIGEST&from=REPO}), and uploaded only when none
+     *                     has it. A mount needs pull access to the source repository.
+     * @return a pusher that tries cross-repository mounts before uploading
+     * @throws IllegalArgumentException when a name is not a repository name
+     */
+    public ImagePusher withMountFrom(List<String> repositories) {
+        for (String r : repositories) {
+            String why = ImageReference.repositoryProblem(r);
+            if (why != null) {
+                throw new IllegalArgumentException("cannot mount from '" + r + "': " + why);
+            }
+        }
+        return new ImagePusher(options, chunkedThreshold, uploadChunk, List.copyOf(repositories));
+    }
+
+    /**
+     * What a push did. Blob counts include the config blob.
+     *
+     * @param uploaded blobs whose bytes were sent
+     * @param mounted  blobs mounted from another repository of the registry (see {@link #withMountFrom})
+     * @param skipped  blobs the repository already had
+     */
     public record Result(ImageReference reference, String manifestDigest, List<Descriptor> layers, int uploaded,
-                         int skipped) {
+                         int mounted, int skipped) {
+    }
+
+    /** How one blob got into the repository. */
+    private enum Outcome {
+        UPLOADED, MOUNTED, PRESENT
     }
 
     /**
@@ -77,13 +108,11 @@ public final class ImagePusher {
         String fsType = fsType(inputs);
         RegistryClient client = RegistryClient.open(ref, options);
         List<Descriptor> layers = new ArrayList<>();
-        int uploaded = 0;
+        int[] counts = new int[Outcome.values().length];
         for (Path f : files) {
             String digest = sha256(f);
             long size = Files.size(f);
-            if (uploadBlob(client, ref, digest, size, f, null)) {
-                uploaded++;
-            }
+            counts[uploadBlob(client, ref, digest, size, f, null).ordinal()]++;
             Map<String, String> ann = new LinkedHashMap<>();
             ann.put(MediaTypes.BLOB_DIGEST, digest);
             ann.put(MediaTypes.BLOB_SIZE, Long.toString(size));
@@ -111,9 +140,7 @@ public final class ImagePusher {
         config.put("rootfs", rootfs);
         byte[] configBytes = Json.write(config).getBytes(StandardCharsets.UTF_8);
         String configDigest = Manifest.sha256(configBytes);
-        if (uploadBlob(client, ref, configDigest, configBytes.length, null, configBytes)) {
-            uploaded++;
-        }
+        counts[uploadBlob(client, ref, configDigest, configBytes.length, null, configBytes).ordinal()]++;
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -135,7 +162,8 @@ public final class ImagePusher {
             throw new RegistryException("upload of " + what + ": HTTP " + r.status() + RegistryClient.errorDetail(r),
                     r.status(), null);
         }
-        return new Result(ref, mdigest, List.copyOf(layers), uploaded, files.size() + 1 - uploaded);
+        return new Result(ref, mdigest, List.copyOf(layers), counts[Outcome.UPLOADED.ordinal()],
+                counts[Outcome.MOUNTED.ordinal()], counts[Outcome.PRESENT.ordinal()]);
     }
 
     private static Map<String, Object> descriptorJson(Descriptor d) {
@@ -201,33 +229,97 @@ public final class ImagePusher {
         return "sha256:" + HexFormat.of().formatHex(md.digest());
     }
 
-    /** @return true if uploaded, false if the registry already had it. */
-    private boolean uploadBlob(RegistryClient client, ImageReference ref, String digest, long size, Path file,
+    /** Puts one blob into the repository: already there ({@code HEAD}), mounted from a candidate, or uploaded. */
+    private Outcome uploadBlob(RegistryClient client, ImageReference ref, String digest, long size, Path file,
                                byte[] bytes) throws IOException {
         String what = "blob " + digest + " to " + ref.registry() + "/" + ref.repository();
         String scope = RegistryClient.pushScope(ref.repository());
         RegistryClient.Reply head = client.exchange(new RegistryClient.Call("HEAD", client.uri(ref.repository(),
                 "blobs", digest), Map.of(), null, scope, "HEAD of " + what), info -> 0L, client.deadline());
         if (head.status() == 200) {
-            return false;
+            return Outcome.PRESENT;
+        }
+        URI session = null;
+        List<String> sources = new ArrayList<>();
+        for (String r : mountFrom) {
+            String from = ImageReference.repositoryIn(ref.registry(), r);
+            if (!from.equals(ref.repository()) && !sources.contains(from)) {
+                sources.add(from);
+            }
+        }
+        for (int i = 0; i < sources.size() && session == null; i++) {
+            RegistryClient.Reply r = mount(client, ref, digest, sources.get(i), what);
+            if (r == null) {
+                continue; // not allowed to read the source: try the next one, or upload
+            }
+            if (r.status() == 201) {
+                return Outcome.MOUNTED;
+            }
+            // 202: the source lacks the blob and the registry opened an ordinary upload instead
+            session = location(r, client, what);
+            if (i < sources.size() - 1) {
+                cancel(client, session, scope, what);
+                session = null;
+            }
         }
         IOException last = null;
         for (int attempt = 0; attempt < UPLOAD_ATTEMPTS; attempt++) {
             try {
-                upload(client, ref, digest, size, file, bytes, what, scope);
-                return true;
+                upload(client, ref, digest, size, file, bytes, what, scope, session);
+                return Outcome.UPLOADED;
             } catch (RegistryException e) {
                 if (e.status() >= 400 && e.status() < 500 && e.status() != 404 && e.status() != 416) {
                     throw e; // refused, not broken: another attempt would be refused too
                 }
                 last = e;
+                session = null; // start over with a new upload
             }
         }
         throw last;
     }
 
-    private void upload(RegistryClient client, ImageReference ref, String digest, long size, Path file,
-                        byte[] bytes, String what, String scope) throws IOException {
+    /**
+     * Asks the registry to mount {@code digest} from repository {@code from}.
+     *
+     * @return the answer (201 mounted, 202 an upload was opened instead), or null when the registry refuses access to
+     * the source (401/403: no pull right there) or answers another 4xx
+     */
+    private static RegistryClient.Reply mount(RegistryClient client, ImageReference ref, String digest, String from,
+                                              String what) throws IOException {
+        URI uri = client.base().resolve("/v2/" + ref.repository() + "/blobs/uploads/?mount=" + URLEncoder.encode(
+                digest, StandardCharsets.UTF_8) + "&from=" + URLEncoder.encode(from, StandardCharsets.UTF_8));
+        String call = "mount of " + what + " from " + from;
+        RegistryClient.Reply r;
+        try {
+            r = client.exchange(new RegistryClient.Call("POST", uri, Map.of(), HttpRequest.BodyPublishers::noBody,
+                    RegistryClient.mountScope(ref.repository(), from), call), info -> 65536L, client.deadline());
+        } catch (RegistryException e) {
+            if (e.status() == 401 || e.status() == 403) {
+                return null;
+            }
+            throw e;
+        }
+        if (r.status() == 201 || r.status() == 202) {
+            return r;
+        }
+        if (r.status() >= 400 && r.status() < 500) {
+            return null;
+        }
+        throw new RegistryException(call + ": HTTP " + r.status() + RegistryClient.errorDetail(r), r.status(), null);
+    }
+
+    /** Abandons an upload session (best effort: the registry purges stale ones anyway). */
+    private static void cancel(RegistryClient client, URI session, String scope, String what) {
+        try {
+            client.exchange(new RegistryClient.Call("DELETE", session, Map.of(), null, scope, "cancelling the upload"
+                    + " of " + what), info -> 65536L, client.deadline());
+        } catch (IOException e) {
+            // nothing depends on it
+        }
+    }
+
+    private static URI startUpload(RegistryClient client, ImageReference ref, String what, String scope)
+            throws IOException {
         RegistryClient.Reply start = client.exchange(new RegistryClient.Call("POST",
                 client.base().resolve("/v2/" + ref.repository() + "/blobs/uploads/"), Map.of(),
                 HttpRequest.BodyPublishers::noBody, scope, "upload of " + what), info -> 65536L, client.deadline());
@@ -235,7 +327,13 @@ public final class ImagePusher {
             throw new RegistryException("upload of " + what + ": starting the upload got HTTP " + start.status()
                     + RegistryClient.errorDetail(start), start.status(), null);
         }
-        URI location = location(start, client, what);
+        return location(start, client, what);
+    }
+
+    /** Uploads the blob's bytes, in the upload session {@code session} or (null) a new one. */
+    private void upload(RegistryClient client, ImageReference ref, String digest, long size, Path file,
+                        byte[] bytes, String what, String scope, URI session) throws IOException {
+        URI location = session != null ? session : startUpload(client, ref, what, scope);
         if (file != null && size > chunkedThreshold) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 byte[] buf = new byte[(int) Math.min(uploadChunk, size)];

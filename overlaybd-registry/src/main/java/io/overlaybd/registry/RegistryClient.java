@@ -153,6 +153,14 @@ public final class RegistryClient {
         return "repository:" + repository + ":pull,push";
     }
 
+    /**
+     * @return the scopes of a cross-repository mount into {@code repository} from {@code from}: push there and pull
+     * from the source, space-separated as in a Bearer challenge (the token request sends one {@code scope} each)
+     */
+    static String mountScope(String repository, String from) {
+        return pushScope(repository) + " " + pullScope(from);
+    }
+
     /** The JDK trust store plus the certificates of {@code caFile}. */
     static SSLContext sslContext(Path caFile) throws IOException {
         try {
@@ -588,8 +596,11 @@ public final class RegistryClient {
             q.append("service=").append(URLEncoder.encode(ch.param("service"), StandardCharsets.UTF_8));
         }
         if (scope != null) {
-            q.append(q.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(scope,
-                    StandardCharsets.UTF_8));
+            // several scopes (a mount: push here, pull there) are one scope parameter each, as the Docker CLI sends
+            for (String one : scope.trim().split(" +")) {
+                q.append(q.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(one,
+                        StandardCharsets.UTF_8));
+            }
         }
         URI uri = URI.create(realm + (q.length() == 0 ? "" : (realm.contains("?") ? "&" : "?") + q));
         HttpRequest.Builder rb = HttpRequest.newBuilder(uri).GET()

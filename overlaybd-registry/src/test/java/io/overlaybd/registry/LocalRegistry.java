@@ -139,6 +139,20 @@ public final class LocalRegistry implements AutoCloseable {
         return start(dir, basicAuthConfig(htpasswdFile(dir, user, password)), "");
     }
 
+    /**
+     * Starts a registry with the {@code silly} auth: a real Bearer challenge ({@code service=overlaybd-test}) whose
+     * realm is {@code http://127.0.0.1:PORT/token} (a test token endpoint); any token is then accepted.
+     */
+    public static LocalRegistry startWithTokenAuth(Path dir, int realmPort) throws IOException,
+            InterruptedException {
+        return start(dir, """
+                auth:
+                  silly:
+                    realm: http://127.0.0.1:%d/token
+                    service: overlaybd-test
+                """.formatted(realmPort), "");
+    }
+
     /** @return {@code dir/htpasswd} holding {@code user} with a bcrypt hash of {@code password}. */
     public static Path htpasswdFile(Path dir, String user, String password) throws IOException,
             InterruptedException {

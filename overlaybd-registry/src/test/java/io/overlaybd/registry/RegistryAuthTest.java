@@ -72,12 +72,8 @@ class RegistryAuthTest {
     void bearerFlowGetsScopedTokensAndRenewsExpiredOnes() throws Exception {
         InteropFixtures.dir();
         TestServers.TokenEndpoint tokens = new TestServers.TokenEndpoint();
-        try (TestServers.Server ts = TestServers.start(tokens); LocalRegistry reg = LocalRegistry.start(tmp, """
-                auth:
-                  silly:
-                    realm: http://127.0.0.1:%d/token
-                    service: overlaybd-test
-                """.formatted(ts.port()), "")) {
+        try (TestServers.Server ts = TestServers.start(tokens); LocalRegistry reg = LocalRegistry.startWithTokenAuth(tmp,
+                ts.port())) {
             ImageReference ref = reg.ref("auth/bearer:1");
             ImagePusher.create(plain().build()).push(layers(), ref);
             assertThat(tokens.queries).anySatisfy(q -> assertThat(q).contains("service=overlaybd-test")
