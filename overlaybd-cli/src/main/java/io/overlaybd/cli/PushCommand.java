@@ -36,6 +36,10 @@ final class PushCommand implements Callable<Integer> {
             + "hold some of the blobs (repeatable, tried in order): they are mounted from it instead of uploaded.")
     List<String> mountFrom = new ArrayList<>();
 
+    @Option(names = "--no-progress", description = "Never draw a progress bar (drawn only when stderr is a "
+            + "terminal).")
+    boolean noProgress;
+
     @Parameters(arity = "2..*", paramLabel = "IMAGE... REF", description = "config.json or layer files, lowest "
             + "first, then the docker:// reference to push to.")
     List<String> args;
@@ -50,7 +54,14 @@ final class PushCommand implements Callable<Integer> {
             }
             inputs.add(Path.of(a));
         }
-        ImagePusher.Result r = ImagePusher.create(registry.options()).withMountFrom(mountFrom).push(inputs, ref);
+        ImagePusher pusher = ImagePusher.create(registry.options()).withMountFrom(mountFrom);
+        VerifyCommand.ProgressBar bar = noProgress ? null : Progress.onTerminal(spec, "pushing");
+        ImagePusher.Result r;
+        try {
+            r = pusher.withProgress(bar == null ? null : bar::update).push(inputs, ref);
+        } finally {
+            Progress.finish(bar);
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("pushed " + ref + "@" + r.manifestDigest() + ": " + r.layers().size() + " layer(s), "
                 + r.uploaded() + " blob(s) uploaded, " + r.mounted() + " mounted, " + r.skipped() + " already there");

@@ -136,6 +136,41 @@ class RegistryCommandTest {
                 mounted).err()).contains("cannot mount from 'Bad/Name'");
     }
 
+    /** Runs the CLI in a child JVM on a pseudo-terminal ({@code script}), so that its stderr is a terminal. */
+    static String onTerminal(String... args) throws Exception {
+        LocalRegistry.requireTool("script", "bsdutils");
+        StringBuilder cmd = new StringBuilder();
+        for (String a : ChildJvm.command(Main.class, args)) {
+            cmd.append(cmd.length() == 0 ? "" : " ").append("'").append(a.replace("'", "'\\''")).append("'");
+        }
+        Path log = Files.createTempFile(tmp, "script", ".out");
+        Process p = new ProcessBuilder("script", "-qec", cmd.toString(), "/dev/null").redirectOutput(log.toFile())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("overlaybd " + String.join(" ", args) + " on a terminal did not end");
+        }
+        String out = Files.readString(log);
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void pushDrawsItsProgressOnlyOnATerminalAndNotWithNoProgress() throws Exception {
+        String layers1 = Cli.fx("lsmt/layer1.lz4.zfile");
+        String layers2 = Cli.fx("lsmt/layer2.lsmt");
+        String drawn = onTerminal("push", "--plain-http", layers1, layers2, "docker://" + registry.host()
+                + "/cli/progress:1");
+        assertThat(drawn).contains("\rpushing [").contains("] 100% (").contains("pushed docker://");
+        String quiet = onTerminal("push", "--plain-http", "--no-progress", layers1, layers2, "docker://"
+                + registry.host() + "/cli/progress:2");
+        assertThat(quiet).contains("pushed docker://").doesNotContain("pushing [");
+        // not a terminal (the in-process runs): nothing on stderr
+        assertThat(Cli.ok("push", "--plain-http", layers2, "docker://" + registry.host() + "/cli/progress:3").err())
+                .isEmpty();
+    }
+
     @Test
     void registryErrorsAreOneLine() {
         Cli.Result r = Cli.fails(2, "cat", "--plain-http", "--no-cache", "docker://" + registry.host()
