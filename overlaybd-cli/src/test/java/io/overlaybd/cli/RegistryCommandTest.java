@@ -2,6 +2,7 @@ package io.overlaybd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.overlaybd.registry.DiskUsage;
 import io.overlaybd.registry.LocalRegistry;
 import io.overlaybd.testing.InteropFixtures;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +90,21 @@ class RegistryCommandTest {
         Cli.Result r = Cli.ok("verify", "--plain-http", "--no-progress", "--cache-dir", tmp.resolve("vcache")
                 .toString(), ref);
         assertThat(r.text()).contains("OK: 2 layer(s), 0 error(s)");
+    }
+
+    /** Regression: verify kept every blob it downloaded in CACHE/verify, outside the cache's size cap. */
+    @Test
+    void verifyKeepsTheCacheWithinItsCapAndPassesAgain() throws Exception {
+        Path cache = tmp.resolve("capped");
+        long cap = 1_500_000; // layer1.lz4.zfile fits, the 3.9 MB image does not
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = Cli.ok("verify", "--plain-http", "--no-progress", "--cache-dir", cache.toString(),
+                    "--cache-max-size", Long.toString(cap), ref);
+            assertThat(r.text()).contains("OK: 2 layer(s), 0 error(s)");
+            assertThat(DiskUsage.of(cache)).isLessThanOrEqualTo(cap + DiskUsage.slack(cache));
+            assertThat(cache.resolve("verify")).doesNotExist();
+        }
+        assertThat(Cli.ok("verify", "--help").text()).contains("--cache-max-size=SIZE");
     }
 
     @Test

@@ -1,66 +1,68 @@
 package io.overlaybd.registry;
 
+import static io.overlaybd.registry.CacheMapFormat.ENTRY;
+import static io.overlaybd.registry.CacheMapFormat.HEADER;
+import static io.overlaybd.registry.CacheMapFormat.MAX_CHUNKS;
+import static io.overlaybd.registry.CacheMapFormat.SCAN;
+import static io.overlaybd.registry.CacheMapFormat.scan;
+import static io.overlaybd.registry.CacheMapFormat.tag;
+
+import io.overlaybd.registry.CacheMapFormat.Header;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * A persistent chunk cache of remote blobs in one folder, shared by threads and processes.
  *
  * <p>Per blob digest {@code HEX}: {@code HEX.data}, a sparse file of the blob's bytes at their offsets, and
- * {@code HEX.map}:
- * <table>
- * <caption>map file layout (big-endian)</caption>
- * <tr><th>offset</th><th>size</th><th>field</th></tr>
- * <tr><td>0</td><td>8</td><td>magic {@code OBDCACHE}</td></tr>
- * <tr><td>8</td><td>4</td><td>chunk size</td></tr>
- * <tr><td>12</td><td>4</td><td>format version, {@value #VERSION}</td></tr>
- * <tr><td>16</td><td>8</td><td>blob size</td></tr>
- * <tr><td>24 + 4 i</td><td>4</td><td>chunk i: 0 absent, else the CRC32C of its bytes (0 written as 1)</td></tr>
- * </table>
+ * {@code HEX.map}, a header and a CRC32C per chunk ({@link CacheMapFormat}).
  * A chunk's data is written and forced to disk <em>before</em> its entry is written and forced, so a process killed
  * mid-fill never leaves a chunk marked present without its bytes; and a chunk is trusted only when its bytes match
  * its entry's CRC (checked on its first read by each store), so a torn or garbage data or map file is detected: the
  * chunk is evicted and fetched again. A map whose header is torn or from another chunk size, blob size or version
  * starts the blob over. Map updates hold an exclusive lock on the map file (across processes) and the store's
  * monitor (across threads). When the last chunk of a blob arrives, the whole data file is checked against the digest:
- * a match writes {@code HEX.ok}, a mismatch clears the map. Chunks that fail a check later (a ZFile CRC) are evicted
- * by {@link ChunkStore#evict} and fetched again.
+ * a match writes {@code HEX.ok}, a mismatch evicts the chunks that fail their CRC (all of them when none does).
+ * Chunks that fail a check later (a ZFile CRC) are evicted by {@link ChunkStore#evict} and fetched again.
  *
- * <p>Size cap: when the present chunks of all blobs exceed the cap, whole blobs are dropped, least recently used
- * first (the map file's modification time, touched when a blob is opened), skipping blobs another store holds open
- * ({@code HEX.use} is locked shared while open).
+ * <p>Size cap: everything the cache holds counts (each blob's present chunks and its map, including whole blobs
+ * that {@code verify} leaves in it). When a blob is opened, or a chunk or a whole blob would pass the cap, blobs are
+ * dropped whole, least recently used first (the map file's modification time, touched when a blob is opened),
+ * skipping blobs some store holds open ({@code HEX.use} is locked shared while open); a chunk that still does not fit
+ * is served but not kept. Each instance counts the folder again after adding an eighth of the cap, so processes
+ * filling one cache at once may pass the cap by what they added since their last count. Work folders
+ * ({@code .work-*}) of verifications that are no longer running are removed when the folder is counted.
  */
 public final class BlobCache {
-    private static final byte[] MAGIC = "OBDCACHE".getBytes(StandardCharsets.US_ASCII);
-    /** The map format: 4-byte CRC32C entries (version 0, one presence byte a chunk, is started over). */
-    static final int VERSION = 2;
-    static final int HEADER = 24;
-    static final int ENTRY = 4;
-    private static final int SCAN = 64 << 10;
-
     private final Path dir;
     private final int chunkSize;
     private final long maxBytes;
+    /**
+     * Bytes the cache held at this instance's last count plus what its stores and {@link #adopt} have added since,
+     * or -1 before the first count; guarded by {@code this}, as {@link #sinceCount}.
+     */
+    private long held = -1;
+    /** Bytes added since the last count: past an eighth of the cap, the folder is counted again. */
+    private long sinceCount;
 
     private BlobCache(Path dir, int chunkSize, long maxBytes) {
         this.dir = dir;
@@ -77,6 +79,11 @@ public final class BlobCache {
     /** @return the folder. */
     public Path dir() {
         return dir;
+    }
+
+    /** @return the size cap in bytes. */
+    public long maxBytes() {
+        return maxBytes;
     }
 
     static String hex(String digest) {
@@ -99,25 +106,59 @@ public final class BlobCache {
     /** Opens the store of one blob (creating its files), after making room under the size cap. */
     Store store(String digest, long size) throws IOException {
         String hex = hex(digest);
-        trim(hex);
+        synchronized (this) {
+            held = trim(hex, 0);
+            sinceCount = 0;
+        }
         return new Store(hex, digest, size);
     }
 
-    /** Drops least recently used blobs until the present chunks fit the cap. */
-    private void trim(String keep) throws IOException {
-        List<Path> maps;
+    /**
+     * Makes room for {@code bytes} more under the cap, dropping least recently used blobs not in use when needed.
+     *
+     * @return false when they do not fit even so (the cache is full of blobs in use): do not store them
+     */
+    private synchronized boolean reserve(long bytes) throws IOException {
+        if (held < 0 || held + bytes > maxBytes || sinceCount > maxBytes / 8) {
+            // another process may have added or dropped blobs since the last count
+            held = trim(null, bytes);
+            sinceCount = 0;
+        }
+        if (held + bytes > maxBytes) {
+            return false;
+        }
+        held += bytes;
+        sinceCount += bytes;
+        return true;
+    }
+
+    /**
+     * Counts what the folder holds (each blob's present chunks and its map file) and drops least recently used blobs
+     * not in use (never {@code keep}) until that plus {@code extra} fits the cap. Also removes the work folders of
+     * verifications that are no longer running and the {@code verify} folder of earlier versions.
+     *
+     * @return the bytes held afterwards
+     */
+    private long trim(String keep, long extra) throws IOException {
+        List<Path> maps = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            maps = new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(".map")).toList());
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".map")) {
+                    maps.add(p);
+                } else if (name.startsWith(WORK_PREFIX) || name.equals("verify")) {
+                    removeUnusedWorkDir(p);
+                }
+            }
         }
         long total = 0;
-        List<long[]> sizes = new ArrayList<>();
-        for (Path m : maps) {
-            long n = presentBytes(m);
-            total += n;
-            sizes.add(new long[] {n});
+        long[] sizes = new long[maps.size()];
+        for (int i = 0; i < maps.size(); i++) {
+            sizes[i] = presentBytes(maps.get(i)) + sizeOrZero(maps.get(i));
+            total += sizes[i];
         }
-        if (total <= maxBytes) {
-            return;
+        if (total + extra <= maxBytes) {
+            return total;
         }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < maps.size(); i++) {
@@ -125,7 +166,7 @@ public final class BlobCache {
         }
         order.sort(Comparator.comparing(i -> mtime(maps.get(i))));
         for (int i : order) {
-            if (total <= maxBytes) {
+            if (total + extra <= maxBytes) {
                 break;
             }
             Path m = maps.get(i);
@@ -141,7 +182,150 @@ public final class BlobCache {
                 Files.deleteIfExists(dir.resolve(hex + ".ok"));
                 Files.deleteIfExists(m);
                 Files.deleteIfExists(dir.resolve(hex + ".data"));
-                total -= sizes.get(i)[0];
+                total -= sizes[i];
+            }
+        }
+        return total;
+    }
+
+    private static long sizeOrZero(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Takes {@code file}, a whole blob whose sha256 was checked to be {@code digest}, into the cache as a complete
+     * blob: moved in (it must be on the cache's file system, e.g. in a {@link #workDir}), with a map marking every
+     * chunk present, if it fits under the cap after dropping least recently used blobs. Crash-safe: until its new map
+     * is in place, the old map's entries still describe the (same) bytes.
+     *
+     * @return true when the cache now holds the blob whole (also when it already did); false when it does not fit or
+     * another store has the blob open (then {@code file} is left where it is)
+     */
+    boolean adopt(String digest, Path file) throws IOException {
+        String hex = hex(digest);
+        if (isComplete(digest)) {
+            return true;
+        }
+        long size = Files.size(file);
+        long chunks = (size + chunkSize - 1) / chunkSize;
+        if (chunks > MAX_CHUNKS || !reserve(size + HEADER + chunks * ENTRY)) {
+            return false;
+        }
+        try (FileChannel use = FileChannel.open(dir.resolve(hex + ".use"), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock lock = tryLock(use, false)) {
+            if (lock == null) {
+                return false;
+            }
+            Path map = dir.resolve(hex + ".map");
+            Path newMap = dir.resolve(hex + ".map.new");
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileChannel out = FileChannel.open(newMap, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                         StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(new Header(chunkSize, size).bytes(), 0);
+                byte[] chunk = new byte[chunkSize];
+                ByteBuffer entries = ByteBuffer.allocate(SCAN);
+                long at = HEADER;
+                for (long c = 0; c < chunks; c++) {
+                    int len = (int) Math.min(chunkSize, size - c * chunkSize);
+                    ByteBuffer b = ByteBuffer.wrap(chunk, 0, len);
+                    while (b.hasRemaining()) {
+                        if (in.read(b, c * chunkSize + b.position()) < 0) {
+                            throw new IOException(file + " shrank while it was taken into the cache");
+                        }
+                    }
+                    entries.putInt(tag(chunk, 0, len));
+                    if (!entries.hasRemaining() || c == chunks - 1) {
+                        entries.flip();
+                        while (entries.hasRemaining()) {
+                            at += out.write(entries, at);
+                        }
+                        entries.clear();
+                    }
+                }
+                in.force(false); // the bytes are durable before a map says so
+                out.force(false);
+            }
+            Files.move(file, dir.resolve(hex + ".data"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(newMap, map, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.write(dir.resolve(hex + ".ok"), new byte[0]);
+            return true;
+        }
+    }
+
+    private static final String WORK_PREFIX = ".work-";
+
+    /**
+     * A folder inside the cache for whole blobs on their way in ({@link #adopt}) or out; locked while open, deleted
+     * with what is left in it on close (or, after a crash, by the next count of the cache).
+     */
+    final class WorkDir implements AutoCloseable {
+        private final Path path;
+        private final FileChannel lockFile;
+        private final FileLock lock;
+
+        private WorkDir() throws IOException {
+            this.path = Files.createTempDirectory(dir, WORK_PREFIX);
+            this.lockFile = FileChannel.open(path.resolve(".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.lock = lockFile.lock();
+        }
+
+        /** @return the folder. */
+        Path path() {
+            return path;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                deleteTree(path);
+            } finally {
+                lock.release();
+                lockFile.close();
+            }
+        }
+    }
+
+    /** @return a new work folder in the cache (on its file system, so that {@link #adopt} moves, not copies). */
+    WorkDir workDir() throws IOException {
+        return new WorkDir();
+    }
+
+    /** Deletes a work folder no running process holds (its {@code .lock} is free), or the old {@code verify}. */
+    private static void removeUnusedWorkDir(Path work) throws IOException {
+        if (!Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path lockPath = work.resolve(".lock");
+        if (!Files.exists(lockPath)) {
+            // one being created has no lock yet for a moment; the old verify folder has none at all
+            if (System.currentTimeMillis() - mtime(work).toMillis() > 60_000) {
+                deleteTree(work);
+            }
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileLock l = tryLock(ch, false)) {
+            if (l != null) {
+                deleteTree(work);
+            }
+        } catch (NoSuchFileException e) {
+            // removed meanwhile
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -179,76 +363,6 @@ public final class BlobCache {
         }
     }
 
-    /** A map file's header. */
-    private record Header(int chunkSize, long size) {
-        long chunks() {
-            return (size + chunkSize - 1) / chunkSize;
-        }
-
-        /** @return the header of {@code map}, or null when it is torn, garbage or of another format version. */
-        static Header read(FileChannel map) throws IOException {
-            ByteBuffer h = ByteBuffer.allocate(HEADER);
-            while (h.hasRemaining() && map.read(h, h.position()) > 0) {
-                // a short read of a regular file: read on
-            }
-            if (h.hasRemaining()) {
-                return null;
-            }
-            h.flip();
-            byte[] magic = new byte[MAGIC.length];
-            h.get(magic);
-            int chunkSize = h.getInt();
-            int version = h.getInt();
-            long size = h.getLong();
-            if (!Arrays.equals(magic, MAGIC) || version != VERSION || chunkSize < 1 || Integer.bitCount(chunkSize) != 1
-                    || size < 0 || (size + chunkSize - 1) / chunkSize > MAX_CHUNKS) {
-                return null;
-            }
-            return new Header(chunkSize, size);
-        }
-
-        ByteBuffer bytes() {
-            return ByteBuffer.allocate(HEADER).put(MAGIC).putInt(chunkSize).putInt(VERSION).putLong(size).flip();
-        }
-    }
-
-    /** The most chunks one blob may have: its map stays under 2 GiB and its chunk bit sets index by int. */
-    private static final long MAX_CHUNKS = (Integer.MAX_VALUE - HEADER) / ENTRY;
-
-    @FunctionalInterface
-    private interface EntryVisitor {
-        void present(long chunk, int tag);
-    }
-
-    /** Visits the present entries of chunks {@code 0..chunks-1} of a map, reading it in bounded pieces. */
-    private static void scan(FileChannel map, long chunks, EntryVisitor v) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(SCAN);
-        long end = Math.min(HEADER + chunks * ENTRY, map.size());
-        for (long pos = HEADER; pos + ENTRY <= end; ) {
-            buf.clear().limit((int) Math.min(SCAN, (end - pos) / ENTRY * ENTRY));
-            int n = map.read(buf, pos);
-            if (n <= 0) {
-                break;
-            }
-            buf.flip();
-            for (int i = 0; i + ENTRY <= buf.limit(); i += ENTRY) {
-                int tag = buf.getInt(i);
-                if (tag != 0) {
-                    v.present((pos - HEADER) / ENTRY + i / ENTRY, tag);
-                }
-            }
-            pos += n / ENTRY * ENTRY;
-        }
-    }
-
-    /** @return the entry that marks a chunk of these bytes present: their CRC32C, never 0. */
-    static int tag(byte[] bytes, int offset, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, offset, length);
-        int t = (int) crc.getValue();
-        return t == 0 ? 1 : t;
-    }
-
     /** One blob's chunks. Thread-safe; map updates are serialized by the monitor and the map file's lock. */
     final class Store implements ChunkStore {
         private final String hex;
@@ -282,23 +396,24 @@ public final class BlobCache {
                 ul = null; // another store of this process holds it, which protects the files as well
             }
             this.useLock = ul;
-            this.data = FileChannel.open(dir.resolve(hex + ".data"), StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
             this.map = FileChannel.open(dir.resolve(hex + ".map"), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
             synchronized (this) {
                 try (FileLock l = map.lock()) {
                     Header h = Header.read(map);
                     if (h == null || h.chunkSize() != chunkSize || h.size() != size) {
-                        // new; torn; or written with another format, chunk size or blob size: start over
+                        // new; torn; or written with another format, chunk size or blob size: start over, with a
+                        // new data file (a link to the old one, e.g. a verification's, keeps its bytes)
                         Files.deleteIfExists(dir.resolve(hex + ".ok"));
+                        Files.deleteIfExists(dir.resolve(hex + ".data"));
                         map.truncate(0);
-                        data.truncate(0);
                         map.write(new Header(chunkSize, size).bytes(), 0);
                         map.force(false);
                     } else {
                         scan(map, chunks, (chunk, tag) -> present.set((int) chunk));
                     }
+                    this.data = FileChannel.open(dir.resolve(hex + ".data"), StandardOpenOption.CREATE,
+                            StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
                 }
             }
             Files.setLastModifiedTime(dir.resolve(hex + ".map"), FileTime.fromMillis(System.currentTimeMillis()));
@@ -367,6 +482,13 @@ public final class BlobCache {
 
         @Override
         public void write(long chunk, byte[] bytes, int length) throws IOException {
+            boolean known;
+            synchronized (this) {
+                known = present.get((int) chunk);
+            }
+            if (!known && !reserve(length)) {
+                return; // the cache is full of blobs in use: this chunk stays out of it
+            }
             ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
             long pos = chunk * chunkSize;
             while (b.hasRemaining()) {

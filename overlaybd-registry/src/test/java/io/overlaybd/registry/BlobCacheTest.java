@@ -183,13 +183,13 @@ class BlobCacheTest {
         // the map cut inside the entries: the chunks past the cut are absent
         fill(cache, digest, blob, 5);
         try (FileChannel f = FileChannel.open(map, StandardOpenOption.WRITE)) {
-            f.truncate(BlobCache.HEADER + 2L * BlobCache.ENTRY + 2);
+            f.truncate(CacheMapFormat.HEADER + 2L * CacheMapFormat.ENTRY + 2);
         }
         assertThat(readable(cache, digest, blob)).containsExactly(0, 1);
         // a torn entry (its CRC half old, half new) and a data file cut inside chunk 3: both fetched again
         fill(cache, digest, blob, 5);
         try (FileChannel f = FileChannel.open(map, StandardOpenOption.WRITE)) {
-            f.write(ByteBuffer.wrap(new byte[] {0x5A, 0x5A}), BlobCache.HEADER + BlobCache.ENTRY + 2);
+            f.write(ByteBuffer.wrap(new byte[] {0x5A, 0x5A}), CacheMapFormat.HEADER + CacheMapFormat.ENTRY + 2);
         }
         try (FileChannel f = FileChannel.open(cache.dataFile(digest), StandardOpenOption.WRITE)) {
             f.truncate(3L * CHUNK + 10);
@@ -197,7 +197,7 @@ class BlobCacheTest {
         assertThat(readable(cache, digest, blob)).containsExactly(0, 2);
         // a map of the old format (one presence byte a chunk): started over, never misread
         fill(cache, digest, blob, 5);
-        byte[] old = new byte[BlobCache.HEADER + 5];
+        byte[] old = new byte[CacheMapFormat.HEADER + 5];
         ByteBuffer.wrap(old).put("OBDCACHE".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(CHUNK)
                 .putInt(0).putLong(blob.length).put(new byte[] {1, 1, 1, 1, 1});
         Files.write(map, old);
