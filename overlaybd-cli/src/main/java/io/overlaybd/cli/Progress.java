@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The progress line of the long-running commands (compress, decompress, commit, merge, export, import, verify):
+ * The progress line of the long-running commands (compress, decompress, commit, merge, export, import, verify,
+ * pull, push):
  * drawn on stderr only when it is a terminal, so pipes, files and tests see nothing; and the counting wrappers that
  * feed it.
  */

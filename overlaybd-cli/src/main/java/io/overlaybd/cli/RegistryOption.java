@@ -57,6 +57,11 @@ final class RegistryOption {
     @Option(names = "--no-cache", description = "Do not use the chunk cache: every read goes to the registry.")
     boolean noCache;
 
+    @Option(names = "--cache-max-size", paramLabel = "SIZE", converter = SizeConverter.class, description = "Size cap "
+            + "of the cache: least recently used blobs are dropped beyond it (default 10g). Blobs 'verify' "
+            + "downloads count too; those that do not fit are deleted after the check.")
+    Long cacheMaxSize;
+
     /**
      * @return the one {@code docker://} reference among the command's IMAGE arguments, or null when they are files
      * @throws IllegalArgumentException when a reference is mixed with other IMAGE arguments
@@ -102,6 +107,9 @@ final class RegistryOption {
         }
         if (!noCache) {
             b.cacheDir(cacheDir != null ? cacheDir : RegistryOptions.defaultCacheDir());
+        }
+        if (cacheMaxSize != null) {
+            b.cacheMaxBytes(cacheMaxSize);
         }
         return b.build();
     }

@@ -1,9 +1,13 @@
 package io.overlaybd.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a child JVM on this test JVM's class path: the CLI ({@link Main}) or another main class of the test
@@ -34,5 +38,31 @@ final class ChildJvm {
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).start();
         p.getOutputStream().close();
         return p;
+    }
+
+    /** What a finished child gave: exit code, stdout, stderr. */
+    record Finished(int code, String out, String err) {
+    }
+
+    /**
+     * Runs {@code overlaybd args...} to its end (at most {@code limitSeconds}, then it is killed and this fails) with
+     * {@code env} added to this JVM's environment (e.g. a {@code PATH} holding fake helper programs).
+     */
+    static Finished cli(Path workDir, Map<String, String> env, long limitSeconds, String... args)
+            throws IOException, InterruptedException {
+        Path out = Files.createTempFile(workDir, "child", ".out");
+        Path err = Files.createTempFile(workDir, "child", ".err");
+        ProcessBuilder pb = new ProcessBuilder(command(Main.class, args)).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        if (!p.waitFor(limitSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("overlaybd " + String.join(" ", args) + " did not end within " + limitSeconds
+                    + " s; stderr: " + Files.readString(err));
+        }
+        return new Finished(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err,
+                StandardCharsets.UTF_8));
     }
 }

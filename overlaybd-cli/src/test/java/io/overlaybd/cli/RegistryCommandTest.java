@@ -2,6 +2,7 @@ package io.overlaybd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.overlaybd.registry.DiskUsage;
 import io.overlaybd.registry.LocalRegistry;
 import io.overlaybd.testing.InteropFixtures;
 import java.nio.charset.StandardCharsets;
@@ -91,6 +92,21 @@ class RegistryCommandTest {
         assertThat(r.text()).contains("OK: 2 layer(s), 0 error(s)");
     }
 
+    /** Regression: verify kept every blob it downloaded in CACHE/verify, outside the cache's size cap. */
+    @Test
+    void verifyKeepsTheCacheWithinItsCapAndPassesAgain() throws Exception {
+        Path cache = tmp.resolve("capped");
+        long cap = 1_500_000; // layer1.lz4.zfile fits, the 3.9 MB image does not
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = Cli.ok("verify", "--plain-http", "--no-progress", "--cache-dir", cache.toString(),
+                    "--cache-max-size", Long.toString(cap), ref);
+            assertThat(r.text()).contains("OK: 2 layer(s), 0 error(s)");
+            assertThat(DiskUsage.of(cache)).isLessThanOrEqualTo(cap + DiskUsage.slack(cache));
+            assertThat(cache.resolve("verify")).doesNotExist();
+        }
+        assertThat(Cli.ok("verify", "--help").text()).contains("--cache-max-size=SIZE");
+    }
+
     @Test
     void verifyFindsACorruptBlockAndNamesTheBlobByDigest() throws Exception {
         Path bad = Cli.copy("lsmt/layer1.lz4.zfile", tmp);
@@ -116,6 +132,59 @@ class RegistryCommandTest {
         // again: resumable, nothing to fetch, same result
         Cli.ok("pull", "--plain-http", "--no-cache", ref, dir.toString());
         assertThat(Files.exists(dir.resolve("manifest.json"))).isTrue();
+    }
+
+    @Test
+    void pushWithMountFromMountsEveryBlobAndPullsBackTheSame() throws Exception {
+        String mounted = "docker://" + registry.host() + "/cli/mounted:1";
+        Cli.Result r = Cli.ok("push", "--plain-http", "--mount-from", "cli/absent", "--mount-from", "cli/stack2",
+                Cli.fx("lsmt/layer1.lz4.zfile"), Cli.fx("lsmt/layer2.lsmt"), mounted);
+        assertThat(r.text()).contains("2 layer(s), 0 blob(s) uploaded, 3 mounted, 0 already there");
+        Path dir = tmp.resolve("pulled-mounted");
+        Cli.ok("pull", "--plain-http", "--no-cache", mounted, dir.toString());
+        assertThat(Cli.sha256(dir.resolve("blobs/sha256").resolve(Cli.sha256(Files.readAllBytes(
+                Path.of(Cli.fx("lsmt/layer2.lsmt"))))))).isEqualTo(Cli.sha256(Path.of(Cli.fx("lsmt/layer2.lsmt"))));
+        Cli.HashingStream out = new Cli.HashingStream();
+        assertThat(Cli.run(out, "cat", dir.resolve("config.json").toString()).code()).isZero();
+        assertThat(out.hex()).isEqualTo(stackSha("stack2"));
+        assertThat(Cli.ok("push", "--help").text()).contains("--mount-from=REPO");
+        assertThat(Cli.fails(2, "push", "--plain-http", "--mount-from", "Bad/Name", Cli.fx("lsmt/layer2.lsmt"),
+                mounted).err()).contains("cannot mount from 'Bad/Name'");
+    }
+
+    /** Runs the CLI in a child JVM on a pseudo-terminal ({@code script}), so that its stderr is a terminal. */
+    static String onTerminal(String... args) throws Exception {
+        LocalRegistry.requireTool("script", "bsdutils");
+        StringBuilder cmd = new StringBuilder();
+        for (String a : ChildJvm.command(Main.class, args)) {
+            cmd.append(cmd.length() == 0 ? "" : " ").append("'").append(a.replace("'", "'\\''")).append("'");
+        }
+        Path log = Files.createTempFile(tmp, "script", ".out");
+        Process p = new ProcessBuilder("script", "-qec", cmd.toString(), "/dev/null").redirectOutput(log.toFile())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("overlaybd " + String.join(" ", args) + " on a terminal did not end");
+        }
+        String out = Files.readString(log);
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void pushDrawsItsProgressOnlyOnATerminalAndNotWithNoProgress() throws Exception {
+        String layers1 = Cli.fx("lsmt/layer1.lz4.zfile");
+        String layers2 = Cli.fx("lsmt/layer2.lsmt");
+        String drawn = onTerminal("push", "--plain-http", layers1, layers2, "docker://" + registry.host()
+                + "/cli/progress:1");
+        assertThat(drawn).contains("\rpushing [").contains("] 100% (").contains("pushed docker://");
+        String quiet = onTerminal("push", "--plain-http", "--no-progress", layers1, layers2, "docker://"
+                + registry.host() + "/cli/progress:2");
+        assertThat(quiet).contains("pushed docker://").doesNotContain("pushing [");
+        // not a terminal (the in-process runs): nothing on stderr
+        assertThat(Cli.ok("push", "--plain-http", layers2, "docker://" + registry.host() + "/cli/progress:3").err())
+                .isEmpty();
     }
 
     @Test

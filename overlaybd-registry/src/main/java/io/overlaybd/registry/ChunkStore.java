@@ -16,7 +16,7 @@ interface ChunkStore extends AutoCloseable {
      */
     boolean read(long chunk, int offsetInChunk, byte[] dst, int dstOffset, int length) throws IOException;
 
-    /** Stores a whole chunk and then marks it present. */
+    /** Stores a whole chunk and then marks it present; or nothing, when the store's size cap leaves no room. */
     void write(long chunk, byte[] data, int length) throws IOException;
 
     /** Forgets chunks {@code first..last} (inclusive): their bytes are suspect. */

@@ -5,15 +5,10 @@ import io.overlaybd.image.Image;
 import io.overlaybd.image.ImageConfig;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -24,7 +19,8 @@ import java.util.Map;
 
 /**
  * Publishes local OverlayBD layers as an image the overlaybd snapshotter accepts: every layer blob (lowest first)
- * uploaded unless the registry already has it ({@code HEAD}), monolithically or, above a threshold, in chunks; then
+ * uploaded unless the registry already has it ({@code HEAD}) or it can be mounted from another repository
+ * ({@link #withMountFrom}), monolithically or, above a threshold, in chunks, with progress ({@link #withProgress}); then
  * an OCI config (with {@code rootfs.diff_ids} = the layer digests) and an OCI manifest whose layers carry the
  * OverlayBD annotations ({@code blob-digest}, {@code blob-size}, {@code version}, and {@code blob-fs-type} when the
  * device holds an ext4 or erofs superblock). Instances are immutable; {@link #push} may run concurrently.
@@ -32,21 +28,25 @@ import java.util.Map;
 public final class ImagePusher {
     /** Blobs larger than this are uploaded in chunks (PATCH), smaller ones with one PUT. */
     public static final long DEFAULT_CHUNKED_THRESHOLD = 64L << 20;
-    private static final int UPLOAD_ATTEMPTS = 3;
 
     private final RegistryOptions options;
     private final long chunkedThreshold;
     private final int uploadChunk;
+    private final List<String> mountFrom;
+    private final ImagePuller.Progress progress;
 
-    private ImagePusher(RegistryOptions options, long chunkedThreshold, int uploadChunk) {
+    private ImagePusher(RegistryOptions options, long chunkedThreshold, int uploadChunk, List<String> mountFrom,
+                        ImagePuller.Progress progress) {
         this.options = options;
         this.chunkedThreshold = chunkedThreshold;
         this.uploadChunk = uploadChunk;
+        this.mountFrom = mountFrom;
+        this.progress = progress;
     }
 
     /** A pusher with the given transport and credentials, uploading blobs above 64 MiB in 16 MiB chunks. */
     public static ImagePusher create(RegistryOptions options) {
-        return new ImagePusher(options, DEFAULT_CHUNKED_THRESHOLD, 16 << 20);
+        return new ImagePusher(options, DEFAULT_CHUNKED_THRESHOLD, 16 << 20, List.of(), null);
     }
 
     /** @return a pusher that uploads blobs larger than {@code threshold} bytes in {@code chunk}-byte PATCHes. */
@@ -54,12 +54,47 @@ public final class ImagePusher {
         if (chunk < 1) {
             throw new IllegalArgumentException("upload chunk must be positive: " + chunk);
         }
-        return new ImagePusher(options, threshold, chunk);
+        return new ImagePusher(options, threshold, chunk, mountFrom, progress);
     }
 
-    /** What a push did. */
+    /**
+     * @param repositories repositories of the same registry (e.g. {@code team/base}) that may already hold some of
+     *                     the blobs: a blob the target lacks is first mounted from them, in this order
+     *                     ({@code POST /v2/NAME/blobs/uploads/?mount=DIGEST&from=REPO}), and uploaded only when none
+     *                     has it. A mount needs pull access to the source repository.
+     * @return a pusher that tries cross-repository mounts before uploading
+     * @throws IllegalArgumentException when a name is not a repository name
+     */
+    public ImagePusher withMountFrom(List<String> repositories) {
+        for (String r : repositories) {
+            String why = ImageReference.repositoryProblem(r);
+            if (why != null) {
+                throw new IllegalArgumentException("cannot mount from '" + r + "': " + why);
+            }
+        }
+        return new ImagePusher(options, chunkedThreshold, uploadChunk, List.copyOf(repositories), progress);
+    }
+
+    /**
+     * @param callback receives the bytes of the push done out of the total of all its blobs (layers and config), as
+     *                 they go out: monotonic, and a blob the registry already has or that is mounted counts as done
+     *                 at once; the last call reports the total. Calls come from the pushing thread and the HTTP
+     *                 client's, one at a time. Null for none.
+     * @return a pusher that reports progress
+     */
+    public ImagePusher withProgress(ImagePuller.Progress callback) {
+        return new ImagePusher(options, chunkedThreshold, uploadChunk, mountFrom, callback);
+    }
+
+    /**
+     * What a push did. Blob counts include the config blob.
+     *
+     * @param uploaded blobs whose bytes were sent
+     * @param mounted  blobs mounted from another repository of the registry (see {@link #withMountFrom})
+     * @param skipped  blobs the repository already had
+     */
     public record Result(ImageReference reference, String manifestDigest, List<Descriptor> layers, int uploaded,
-                         int skipped) {
+                         int mounted, int skipped) {
     }
 
     /**
@@ -75,15 +110,12 @@ public final class ImagePusher {
         }
         List<Path> files = blobFiles(inputs);
         String fsType = fsType(inputs);
-        RegistryClient client = RegistryClient.open(ref, options);
         List<Descriptor> layers = new ArrayList<>();
-        int uploaded = 0;
+        long total = 0;
         for (Path f : files) {
             String digest = sha256(f);
             long size = Files.size(f);
-            if (uploadBlob(client, ref, digest, size, f, null)) {
-                uploaded++;
-            }
+            total += size;
             Map<String, String> ann = new LinkedHashMap<>();
             ann.put(MediaTypes.BLOB_DIGEST, digest);
             ann.put(MediaTypes.BLOB_SIZE, Long.toString(size));
@@ -93,27 +125,17 @@ public final class ImagePusher {
             }
             layers.add(new Descriptor(MediaTypes.OCI_LAYER_TAR, digest, size, ann, null));
         }
-        String[] platform = options.platform().split("/");
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("architecture", platform[1]);
-        if (platform.length > 2) {
-            config.put("variant", platform[2]);
-        }
-        config.put("os", platform[0]);
-        config.put("config", Map.of());
-        Map<String, Object> rootfs = new LinkedHashMap<>();
-        rootfs.put("type", "layers");
-        List<String> diffIds = new ArrayList<>();
-        for (Descriptor d : layers) {
-            diffIds.add(d.digest());
-        }
-        rootfs.put("diff_ids", diffIds);
-        config.put("rootfs", rootfs);
-        byte[] configBytes = Json.write(config).getBytes(StandardCharsets.UTF_8);
+        byte[] configBytes = configJson(layers);
         String configDigest = Manifest.sha256(configBytes);
-        if (uploadBlob(client, ref, configDigest, configBytes.length, null, configBytes)) {
-            uploaded++;
+        RegistryClient client = RegistryClient.open(ref, options);
+        BlobUploader uploader = new BlobUploader(client, ref, mountFrom, chunkedThreshold, uploadChunk,
+                total + configBytes.length, progress);
+        int[] counts = new int[BlobUploader.Outcome.values().length];
+        for (int i = 0; i < files.size(); i++) {
+            Descriptor d = layers.get(i);
+            counts[uploader.put(d.digest(), d.size(), files.get(i), null).ordinal()]++;
         }
+        counts[uploader.put(configDigest, configBytes.length, null, configBytes).ordinal()]++;
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -135,7 +157,29 @@ public final class ImagePusher {
             throw new RegistryException("upload of " + what + ": HTTP " + r.status() + RegistryClient.errorDetail(r),
                     r.status(), null);
         }
-        return new Result(ref, mdigest, List.copyOf(layers), uploaded, files.size() + 1 - uploaded);
+        return new Result(ref, mdigest, List.copyOf(layers), counts[BlobUploader.Outcome.UPLOADED.ordinal()],
+                counts[BlobUploader.Outcome.MOUNTED.ordinal()], counts[BlobUploader.Outcome.PRESENT.ordinal()]);
+    }
+
+    /** @return the OCI image config: the options' platform and {@code rootfs.diff_ids} = the layer digests. */
+    private byte[] configJson(List<Descriptor> layers) {
+        String[] platform = options.platform().split("/");
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("architecture", platform[1]);
+        if (platform.length > 2) {
+            config.put("variant", platform[2]);
+        }
+        config.put("os", platform[0]);
+        config.put("config", Map.of());
+        Map<String, Object> rootfs = new LinkedHashMap<>();
+        rootfs.put("type", "layers");
+        List<String> diffIds = new ArrayList<>();
+        for (Descriptor d : layers) {
+            diffIds.add(d.digest());
+        }
+        rootfs.put("diff_ids", diffIds);
+        config.put("rootfs", rootfs);
+        return Json.write(config).getBytes(StandardCharsets.UTF_8);
     }
 
     private static Map<String, Object> descriptorJson(Descriptor d) {
@@ -199,109 +243,5 @@ public final class ImagePusher {
             }
         }
         return "sha256:" + HexFormat.of().formatHex(md.digest());
-    }
-
-    /** @return true if uploaded, false if the registry already had it. */
-    private boolean uploadBlob(RegistryClient client, ImageReference ref, String digest, long size, Path file,
-                               byte[] bytes) throws IOException {
-        String what = "blob " + digest + " to " + ref.registry() + "/" + ref.repository();
-        String scope = RegistryClient.pushScope(ref.repository());
-        RegistryClient.Reply head = client.exchange(new RegistryClient.Call("HEAD", client.uri(ref.repository(),
-                "blobs", digest), Map.of(), null, scope, "HEAD of " + what), info -> 0L, client.deadline());
-        if (head.status() == 200) {
-            return false;
-        }
-        IOException last = null;
-        for (int attempt = 0; attempt < UPLOAD_ATTEMPTS; attempt++) {
-            try {
-                upload(client, ref, digest, size, file, bytes, what, scope);
-                return true;
-            } catch (RegistryException e) {
-                if (e.status() >= 400 && e.status() < 500 && e.status() != 404 && e.status() != 416) {
-                    throw e; // refused, not broken: another attempt would be refused too
-                }
-                last = e;
-            }
-        }
-        throw last;
-    }
-
-    private void upload(RegistryClient client, ImageReference ref, String digest, long size, Path file,
-                        byte[] bytes, String what, String scope) throws IOException {
-        RegistryClient.Reply start = client.exchange(new RegistryClient.Call("POST",
-                client.base().resolve("/v2/" + ref.repository() + "/blobs/uploads/"), Map.of(),
-                HttpRequest.BodyPublishers::noBody, scope, "upload of " + what), info -> 65536L, client.deadline());
-        if (start.status() != 202) {
-            throw new RegistryException("upload of " + what + ": starting the upload got HTTP " + start.status()
-                    + RegistryClient.errorDetail(start), start.status(), null);
-        }
-        URI location = location(start, client, what);
-        if (file != null && size > chunkedThreshold) {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                byte[] buf = new byte[(int) Math.min(uploadChunk, size)];
-                for (long pos = 0; pos < size; ) {
-                    int n = (int) Math.min(buf.length, size - pos);
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        if (ch.read(bb, pos + bb.position()) < 0) {
-                            throw new IOException(file + " shrank while uploading");
-                        }
-                    }
-                    byte[] part = n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
-                    long from = pos;
-                    RegistryClient.Reply p = client.exchange(new RegistryClient.Call("PATCH", location,
-                            Map.of("Content-Type", "application/octet-stream", "Content-Range", from + "-"
-                                    + (from + n - 1)), () -> HttpRequest.BodyPublishers.ofByteArray(part, 0, n),
-                            scope, "upload of " + what + " bytes " + from + "-" + (from + n - 1)),
-                            info -> 65536L, client.deadline());
-                    if (p.status() != 202) {
-                        throw new RegistryException("upload of " + what + ": PATCH of bytes " + from + "-"
-                                + (from + n - 1) + " got HTTP " + p.status() + RegistryClient.errorDetail(p),
-                                p.status(), null);
-                    }
-                    location = location(p, client, what);
-                    pos += n;
-                }
-            }
-            put(client, location, digest, HttpRequest.BodyPublishers::noBody, what, scope);
-            return;
-        }
-        put(client, location, digest, () -> {
-            try {
-                return file != null ? HttpRequest.BodyPublishers.ofFile(file)
-                        : HttpRequest.BodyPublishers.ofByteArray(bytes);
-            } catch (java.io.FileNotFoundException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, what, scope);
-    }
-
-    private static void put(RegistryClient client, URI location, String digest,
-                            java.util.function.Supplier<HttpRequest.BodyPublisher> body, String what, String scope)
-            throws IOException {
-        String q = (location.getRawQuery() == null ? "?" : "&") + "digest=" + URLEncoder.encode(digest,
-                StandardCharsets.UTF_8);
-        URI put = URI.create(location.toString() + q);
-        RegistryClient.Reply r = client.exchange(new RegistryClient.Call("PUT", put, Map.of("Content-Type",
-                "application/octet-stream"), body, scope, "upload of " + what), info -> 65536L, client.deadline());
-        if (r.status() != 201) {
-            throw new RegistryException("upload of " + what + ": HTTP " + r.status() + RegistryClient.errorDetail(r),
-                    r.status(), null);
-        }
-    }
-
-    private static URI location(RegistryClient.Reply r, RegistryClient client, String what) throws RegistryException {
-        String loc = r.header("Location").orElseThrow(() -> new RegistryException("upload of " + what + ": HTTP "
-                + r.status() + " without a Location header", r.status(), null));
-        try {
-            URI u = r.uri().resolve(loc);
-            if (!RegistryClient.sameOrigin(u, client.base())) {
-                throw new RegistryException("upload of " + what + ": the upload location is on another origin ("
-                        + u.getHost() + "), refusing to send credentials there", r.status(), null);
-            }
-            return u;
-        } catch (IllegalArgumentException e) {
-            throw new RegistryException("upload of " + what + ": malformed upload location", r.status(), e);
-        }
     }
 }

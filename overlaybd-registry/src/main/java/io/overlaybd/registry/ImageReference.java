@@ -87,22 +87,34 @@ public record ImageReference(String registry, String repository, String tag, Str
                 throw bad(text, "bad tag '" + tag + "' (letters, digits, '_', '.', '-'; at most 128)");
             }
         }
-        if (rest.isEmpty()) {
-            throw bad(text, "no repository");
+        String why = repositoryProblem(rest);
+        if (why != null) {
+            throw bad(text, why);
         }
-        for (String c : rest.split("/", -1)) {
-            if (!COMPONENT.matcher(c).matches()) {
-                throw bad(text, "bad repository component '" + c + "' (lowercase letters, digits and . _ - "
-                        + "separators)");
-            }
-        }
-        if (registry.equals(DOCKER_HUB) && !rest.contains("/")) {
-            rest = "library/" + rest;
-        }
+        rest = repositoryIn(registry, rest);
         if (tag == null && digest == null) {
             tag = "latest";
         }
         return new ImageReference(registry.toLowerCase(Locale.ROOT), rest, tag, digest);
+    }
+
+    /** @return what is wrong with {@code repository} as a repository name ({@code team/app}), or null. */
+    static String repositoryProblem(String repository) {
+        if (repository.isEmpty()) {
+            return "no repository";
+        }
+        for (String c : repository.split("/", -1)) {
+            if (!COMPONENT.matcher(c).matches()) {
+                return "bad repository component '" + c + "' (lowercase letters, digits and . _ - separators)";
+            }
+        }
+        return null;
+    }
+
+    /** @return {@code repository} as {@code registry} names it: a one-part Docker Hub name gets {@code library/}. */
+    static String repositoryIn(String registry, String repository) {
+        return registry.equalsIgnoreCase(DOCKER_HUB) && !repository.contains("/") ? "library/" + repository
+                : repository;
     }
 
     private static IllegalArgumentException bad(String text, String why) {

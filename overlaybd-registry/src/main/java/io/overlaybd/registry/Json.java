@@ -1,5 +1,7 @@
 package io.overlaybd.registry;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -20,6 +22,19 @@ final class Json {
     }
 
     static Map<String, Object> parseObject(byte[] body, String what) throws RegistryException {
+        return parseObject(body, what, true);
+    }
+
+    /**
+     * Parses a document that may hold a secret (a credential helper's answer, a token endpoint's): a failure names
+     * the document and the byte offset only, never the parser's message or cause, which may quote the offending text.
+     */
+    static Map<String, Object> parseSecretObject(byte[] body, String what) throws RegistryException {
+        return parseObject(body, what, false);
+    }
+
+    private static Map<String, Object> parseObject(byte[] body, String what, boolean quote)
+            throws RegistryException {
         if (body.length > MAX_DOCUMENT) {
             throw new RegistryException(what + ": " + body.length + " bytes, more than the " + MAX_DOCUMENT
                     + "-byte limit for a JSON document");
@@ -28,7 +43,13 @@ final class Json {
         try {
             o = JSON.std.anyFrom(body);
         } catch (IOException | RuntimeException e) {
-            throw new RegistryException(what + ": not valid JSON (" + oneLine(e.getMessage()) + ")", e);
+            if (quote) {
+                throw new RegistryException(what + ": not valid JSON (" + oneLine(e.getMessage()) + ")", e);
+            }
+            JsonLocation at = e instanceof JsonProcessingException j ? j.getLocation() : null;
+            long offset = at == null ? -1 : at.getByteOffset() >= 0 ? at.getByteOffset() : at.getCharOffset();
+            throw new RegistryException(what + ": not valid JSON (" + body.length + " bytes" + (offset >= 0
+                    ? ", error at byte offset " + offset : "") + "; its text is not shown: it may hold a secret)");
         }
         if (!(o instanceof Map<?, ?> m)) {
             throw new RegistryException(what + ": not a JSON object");

@@ -316,6 +316,14 @@ public final class RegistryClient {
         }
     }
 
+    /**
+     * @return the scopes of a cross-repository mount into {@code repository} from {@code from}: push there and pull
+     * from the source, space-separated as in a Bearer challenge (the token request sends one {@code scope} each)
+     */
+    static String mountScope(String repository, String from) {
+        return pushScope(repository) + " " + pullScope(from);
+    }
+
     /** The JDK trust store plus the certificates of {@code caFile}. */
     static SSLContext sslContext(Path caFile) throws IOException {
         try {
@@ -859,8 +867,11 @@ public final class RegistryClient {
             q.append("service=").append(URLEncoder.encode(ch.param("service"), StandardCharsets.UTF_8));
         }
         if (scope != null) {
-            q.append(q.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(scope,
-                    StandardCharsets.UTF_8));
+            // several scopes (a mount: push here, pull there) are one scope parameter each, as the Docker CLI sends
+            for (String one : scope.trim().split(" +")) {
+                q.append(q.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(one,
+                        StandardCharsets.UTF_8));
+            }
         }
         URI uri = URI.create(realm + (q.length() == 0 ? "" : (realm.contains("?") ? "&" : "?") + q));
         HttpRequest.Builder rb = HttpRequest.newBuilder(uri).GET()
@@ -890,7 +901,7 @@ public final class RegistryClient {
                     || r.statusCode() == 403 ? (credentials == null ? " (anonymous access refused; give credentials)"
                     : " (the credentials from " + credentials.source() + " were refused)") : ""), r.statusCode(), null);
         }
-        Map<String, Object> m = Json.parseObject(r.body(), what);
+        Map<String, Object> m = Json.parseSecretObject(r.body(), what); // it holds the token
         String token = Json.string(m, "token", what, false);
         if (token == null || token.isEmpty()) {
             token = Json.string(m, "access_token", what, false);

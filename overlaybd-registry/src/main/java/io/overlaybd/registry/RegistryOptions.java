@@ -3,6 +3,7 @@ package io.overlaybd.registry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,8 @@ public final class RegistryOptions {
     private final char[] password;
     private final boolean dockerConfig;
     private final Path dockerConfigDir;
+    private final List<Path> credentialHelperPath;
+    private final Duration credentialHelperTimeout;
     private final Path cacheDir;
     private final long cacheMaxBytes;
     private final int chunkSize;
@@ -43,6 +46,8 @@ public final class RegistryOptions {
         this.password = b.password == null ? null : b.password.clone();
         this.dockerConfig = b.dockerConfig;
         this.dockerConfigDir = b.dockerConfigDir;
+        this.credentialHelperPath = b.credentialHelperPath;
+        this.credentialHelperTimeout = b.credentialHelperTimeout;
         this.cacheDir = b.cacheDir;
         this.cacheMaxBytes = b.cacheMaxBytes;
         this.chunkSize = b.chunkSize;
@@ -99,6 +104,20 @@ public final class RegistryOptions {
     /** @return the Docker config folder, or null for {@code $DOCKER_CONFIG} or {@code ~/.docker}. */
     public Path dockerConfigDir() {
         return dockerConfigDir;
+    }
+
+    /**
+     * The folders searched for {@code docker-credential-NAME} programs, in order; null (the default) for the folders
+     * of the {@code PATH} environment variable. Package-private: a seam for tests, which thereby need not change the
+     * JVM's {@code PATH}.
+     */
+    List<Path> credentialHelperPath() {
+        return credentialHelperPath;
+    }
+
+    /** @return how long a credential helper may take to answer before it is killed (default 30 s). */
+    Duration credentialHelperTimeout() {
+        return credentialHelperTimeout;
     }
 
     /** @return the cache folder, or null for no persistent cache. */
@@ -166,6 +185,8 @@ public final class RegistryOptions {
         b.password = password == null ? null : password.clone();
         b.dockerConfig = dockerConfig;
         b.dockerConfigDir = dockerConfigDir;
+        b.credentialHelperPath = credentialHelperPath;
+        b.credentialHelperTimeout = credentialHelperTimeout;
         b.cacheDir = cacheDir;
         b.cacheMaxBytes = cacheMaxBytes;
         b.chunkSize = chunkSize;
@@ -206,6 +227,8 @@ public final class RegistryOptions {
         private char[] password;
         private boolean dockerConfig = true;
         private Path dockerConfigDir;
+        private List<Path> credentialHelperPath;
+        private Duration credentialHelperTimeout = Duration.ofSeconds(30);
         private Path cacheDir;
         private long cacheMaxBytes = 10L << 30;
         private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -256,6 +279,21 @@ public final class RegistryOptions {
         /** The Docker config folder (holding config.json), instead of {@code $DOCKER_CONFIG} or ~/.docker. */
         public Builder dockerConfigDir(Path dir) {
             this.dockerConfigDir = dir;
+            return this;
+        }
+
+        /**
+         * Folders to search for {@code docker-credential-NAME} instead of {@code $PATH} (null: {@code $PATH}).
+         * Package-private: a test seam, see {@link RegistryOptions#credentialHelperPath()}.
+         */
+        Builder credentialHelperPath(List<Path> dirs) {
+            this.credentialHelperPath = dirs == null ? null : List.copyOf(dirs);
+            return this;
+        }
+
+        /** How long a credential helper may run (package-private: a test seam). */
+        Builder credentialHelperTimeout(Duration d) {
+            this.credentialHelperTimeout = positive(d, "credential helper timeout");
             return this;
         }
 

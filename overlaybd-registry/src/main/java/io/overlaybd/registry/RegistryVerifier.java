@@ -4,6 +4,7 @@ import io.overlaybd.image.Finding;
 import io.overlaybd.image.ImageVerifier;
 import io.overlaybd.image.VerifyReport;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,11 @@ import java.util.Map;
  * digests, every blob's size and sha256), then every blob's bytes with {@link ImageVerifier}, as for local files.
  * Blobs are downloaded (by ranged GETs) into a work folder first; findings name blobs as
  * {@code registry/repo@sha256:...} with byte offsets in the blob. Immutable; thread-safe.
+ *
+ * <p>With the options' cache ({@link #verify(ImageReference)}), the work folder is inside the cache folder: blobs
+ * the cache holds whole are not downloaded again, and the blobs downloaded are taken into the cache afterwards as far
+ * as its size cap allows (least recently used blobs dropped first), the rest deleted with the work folder. So a
+ * verification needs room for the whole image while it runs, and leaves the cache within its cap.
  */
 public final class RegistryVerifier {
     private final RegistryOptions options;
@@ -42,13 +48,64 @@ public final class RegistryVerifier {
     }
 
     /**
+     * Verifies {@code ref} with the options' cache: in a work folder inside it (blobs the cache holds whole are
+     * reused; downloaded blobs are kept in the cache as far as its size cap allows), or, without a cache, in a
+     * temporary folder deleted afterwards.
+     *
+     * @throws RegistryException when the manifest cannot be fetched or a pinned digest does not match (nothing to
+     *                           verify); problems of layers and blobs are findings
+     */
+    public VerifyReport verify(ImageReference ref) throws IOException {
+        if (options.cacheDir() == null) {
+            Path tmp = Files.createTempDirectory("overlaybd-verify");
+            try {
+                return verify(ref, tmp, null);
+            } finally {
+                BlobCache.deleteTree(tmp);
+            }
+        }
+        BlobCache cache = BlobCache.open(options.cacheDir(), options.chunkSize(), options.cacheMaxBytes());
+        try (BlobCache.WorkDir work = cache.workDir()) {
+            return verify(ref, work.path(), cache);
+        }
+    }
+
+    /**
      * Verifies {@code ref}, downloading its blobs into {@code workDir} (resumable: blobs already there and matching
-     * their digest are not fetched again).
+     * their digest are not fetched again). The folder is the caller's: no cache size cap applies to it.
      *
      * @throws RegistryException when the manifest cannot be fetched or a pinned digest does not match (nothing to
      *                           verify); problems of layers and blobs are findings
      */
     public VerifyReport verify(ImageReference ref, Path workDir) throws IOException {
+        return verify(ref, workDir, null);
+    }
+
+    /** Links the blobs {@code cache} holds whole into the pull layout of {@code workDir}, so they are not fetched. */
+    private static void linkCached(BlobCache cache, Manifest m, Path workDir) throws IOException {
+        Path blobs = Files.createDirectories(workDir.resolve("blobs").resolve("sha256"));
+        for (Descriptor d : m.layers()) {
+            Path target = blobs.resolve(BlobCache.hex(d.digest()));
+            if (cache.isComplete(d.digest()) && !Files.exists(target)) {
+                try {
+                    Files.createLink(target, cache.dataFile(d.digest()));
+                } catch (IOException | UnsupportedOperationException e) {
+                    // evicted meanwhile, or no hard links here: it is downloaded (and checked) as any other
+                }
+            }
+        }
+    }
+
+    /** Takes the downloaded blobs into {@code cache} while it has room (each was checked against its digest). */
+    private static void keepInCache(BlobCache cache, ImagePuller.Result pulled) throws IOException {
+        for (ImagePuller.BlobResult b : pulled.blobs()) {
+            if (b.error() == null && !cache.isComplete(b.descriptor().digest())) {
+                cache.adopt(b.descriptor().digest(), b.file());
+            }
+        }
+    }
+
+    private VerifyReport verify(ImageReference ref, Path workDir, BlobCache cache) throws IOException {
         RegistryClient client = RegistryClient.open(ref, options);
         Manifest m = RemoteImage.resolve(client, ref);
         String image = ref.registry() + "/" + ref.repository();
@@ -70,7 +127,23 @@ public final class RegistryVerifier {
         if (!canRead) {
             return VerifyReport.of(List.of(), findings, facts);
         }
+        if (cache != null) {
+            linkCached(cache, m, workDir);
+        }
         ImagePuller.Result pulled = ImagePuller.create(options, jobs, progress).download(client, ref, m, workDir);
+        try {
+            return check(pulled, m, image, workDir, findings, facts, ref);
+        } finally {
+            if (cache != null) {
+                keepInCache(cache, pulled);
+            }
+        }
+    }
+
+    /** The checks on the downloaded blobs: diff_ids, every blob there, then the local verifier. */
+    private VerifyReport check(ImagePuller.Result pulled, Manifest m, String image, Path workDir,
+                               List<Finding> findings, Map<String, Object> facts, ImageReference ref)
+            throws IOException {
         List<String> diffIds = diffIds(pulled, workDir);
         List<Descriptor> layers = m.layers();
         if (!diffIds.equals(layers.stream().map(Descriptor::digest).toList())) {

@@ -51,6 +51,8 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
     volatile Fault always;
     /** Also fault the blob GETs without a Range header (whole-blob downloads) whose path this accepts. */
     volatile Predicate<String> wholeGets = path -> false;
+    /** When positive, the body of every ranged blob GET is sent in 16 KiB pieces with this pause before each. */
+    volatile int bodyPauseMillis;
     final AtomicInteger rangedGets = new AtomicInteger();
     final AtomicInteger faultsApplied = new AtomicInteger();
 
@@ -95,13 +97,7 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
                 return;
             }
             if (f == Fault.STALL) {
-                try {
-                    Thread.sleep(3000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    ex.close();
-                    return;
-                }
+                sleep(3000);
             }
             HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(target + ex.getRequestURI()))
                     .timeout(Duration.ofSeconds(30));
@@ -144,11 +140,27 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
                     o.flush();
                     throw new IOException("truncated on purpose"); // the server closes the connection
                 }
-                o.write(out);
+                int pause = range != null ? bodyPauseMillis : 0;
+                for (int at = 0; at < out.length; at += 16 << 10) {
+                    if (pause > 0) {
+                        o.flush();
+                        sleep(pause);
+                    }
+                    o.write(out, at, Math.min(16 << 10, out.length - at));
+                }
             }
             ex.close();
         } catch (IOException e) {
             ex.close();
+        }
+    }
+
+    private static void sleep(int millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e); // the exchange is closed
         }
     }
 

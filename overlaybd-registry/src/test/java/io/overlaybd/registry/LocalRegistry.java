@@ -130,6 +130,54 @@ public final class LocalRegistry implements AutoCloseable {
         throw new IOException("docker-registry did not come up on 127.0.0.1:" + port + ": " + Files.readString(log));
     }
 
+    /**
+     * Starts a registry that asks for htpasswd Basic auth of {@code user} / {@code password} (made with
+     * {@code htpasswd -B}; skips, or fails under CI, without apache2-utils).
+     */
+    public static LocalRegistry startWithBasicAuth(Path dir, String user, String password) throws IOException,
+            InterruptedException {
+        return start(dir, basicAuthConfig(htpasswdFile(dir, user, password)), "");
+    }
+
+    /**
+     * Starts a registry with the {@code silly} auth: a real Bearer challenge ({@code service=overlaybd-test}) whose
+     * realm is {@code http://127.0.0.1:PORT/token} (a test token endpoint); any token is then accepted.
+     */
+    public static LocalRegistry startWithTokenAuth(Path dir, int realmPort) throws IOException,
+            InterruptedException {
+        return start(dir, """
+                auth:
+                  silly:
+                    realm: http://127.0.0.1:%d/token
+                    service: overlaybd-test
+                """.formatted(realmPort), "");
+    }
+
+    /** @return {@code dir/htpasswd} holding {@code user} with a bcrypt hash of {@code password}. */
+    public static Path htpasswdFile(Path dir, String user, String password) throws IOException,
+            InterruptedException {
+        requireTool("htpasswd", "apache2-utils");
+        Process p = new ProcessBuilder("htpasswd", "-Bbn", user, password).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IOException("htpasswd failed with exit " + p.exitValue());
+        }
+        Files.createDirectories(dir);
+        Path file = dir.resolve("htpasswd");
+        Files.write(file, out);
+        return file;
+    }
+
+    /** @return the {@code auth:} section for htpasswd Basic auth with the users of {@code htpasswd}. */
+    public static String basicAuthConfig(Path htpasswd) {
+        return """
+                auth:
+                  htpasswd:
+                    realm: overlaybd-test
+                    path: %s
+                """.formatted(htpasswd);
+    }
+
     /** @return {@code 127.0.0.1:PORT}. */
     public String host() {
         return "127.0.0.1:" + port;

@@ -36,29 +36,10 @@ class RegistryAuthTest {
         return RegistryOptions.builder().plainHttp(true).dockerConfig(false);
     }
 
-    Path htpasswd() throws Exception {
-        LocalRegistry.requireTool("htpasswd", "apache2-utils");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", USER, PASSWORD).redirectErrorStream(false).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor()).isZero();
-        Path f = tmp.resolve("htpasswd");
-        Files.write(f, out);
-        return f;
-    }
-
-    static String basicAuth(Path htpasswd) {
-        return """
-                auth:
-                  htpasswd:
-                    realm: overlaybd-test
-                    path: %s
-                """.formatted(htpasswd);
-    }
-
     @Test
     void basicAuthWithExplicitCredentialsAndFromDockerConfig() throws Exception {
         InteropFixtures.dir();
-        try (LocalRegistry reg = LocalRegistry.start(tmp, basicAuth(htpasswd()), "")) {
+        try (LocalRegistry reg = LocalRegistry.startWithBasicAuth(tmp, USER, PASSWORD)) {
             ImageReference ref = reg.ref("auth/basic:1");
             RegistryOptions withCreds = plain().credentials(USER, PASSWORD.toCharArray()).build();
             ImagePusher.create(withCreds).push(layers(), ref);
@@ -91,12 +72,8 @@ class RegistryAuthTest {
     void bearerFlowGetsScopedTokensAndRenewsExpiredOnes() throws Exception {
         InteropFixtures.dir();
         TestServers.TokenEndpoint tokens = new TestServers.TokenEndpoint();
-        try (TestServers.Server ts = TestServers.start(tokens); LocalRegistry reg = LocalRegistry.start(tmp, """
-                auth:
-                  silly:
-                    realm: http://127.0.0.1:%d/token
-                    service: overlaybd-test
-                """.formatted(ts.port()), "")) {
+        try (TestServers.Server ts = TestServers.start(tokens); LocalRegistry reg = LocalRegistry.startWithTokenAuth(tmp,
+                ts.port())) {
             ImageReference ref = reg.ref("auth/bearer:1");
             ImagePusher.create(plain().build()).push(layers(), ref);
             assertThat(tokens.queries).anySatisfy(q -> assertThat(q).contains("service=overlaybd-test")
@@ -135,7 +112,7 @@ class RegistryAuthTest {
         Path storage = tmp.resolve("storage");
         TestServers.FileServer files = new TestServers.FileServer(storage);
         try (TestServers.Server fs = TestServers.start(files); LocalRegistry reg = LocalRegistry.start(tmp,
-                basicAuth(htpasswd()) + """
+                LocalRegistry.basicAuthConfig(LocalRegistry.htpasswdFile(tmp, USER, PASSWORD)) + """
                 middleware:
                   storage:
                     - name: redirect
