@@ -16,8 +16,8 @@ import java.util.function.Predicate;
 /**
  * A loopback HTTP proxy in front of a test registry that breaks ranged blob GETs on demand: each such request takes
  * the next queued {@link Fault} (or passes through when the queue is empty, or with {@link #always} set, always
- * applies that fault); with {@link #wholeGets}, chosen blob GETs without a Range header too. Everything else is forwarded
- * untouched.
+ * applies that fault); with {@link #wholeGets}, chosen blob GETs without a Range header too. Everything else is
+ * forwarded untouched.
  */
 final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoCloseable {
     enum Fault {
@@ -54,6 +54,8 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
     /** When positive, the body of every ranged blob GET is sent in 16 KiB pieces with this pause before each. */
     volatile int bodyPauseMillis;
     final AtomicInteger rangedGets = new AtomicInteger();
+    /** Every blob GET, ranged or whole. */
+    final AtomicInteger blobGets = new AtomicInteger();
     final AtomicInteger faultsApplied = new AtomicInteger();
 
     private FaultProxy(String target) throws IOException {
@@ -75,6 +77,9 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
             String range = ex.getRequestHeaders().getFirst("Range");
             Fault f = null;
             String path = ex.getRequestURI().getPath();
+            if (ex.getRequestMethod().equals("GET") && path.contains("/blobs/sha256:")) {
+                blobGets.incrementAndGet();
+            }
             if ((range != null || wholeGets.test(path)) && ex.getRequestMethod().equals("GET") && path.contains(
                     "/blobs/sha256:")) {
                 rangedGets.incrementAndGet();
