@@ -16,36 +16,73 @@ import java.util.Objects;
  * <p>The file is mapped in windows of at most 1 GiB (a Java mapping is limited to 2 GiB), so files of any size
  * work; a read that crosses a window boundary is split. The size is fixed when the device is opened.
  *
- * <p>Trade-offs, which is why {@link FileDevice} stays the default:
- * <ul>
- *   <li>Java 17 cannot unmap a file on demand: {@link #close()} makes further reads fail at once, but the mapping
- *       (address space, not memory) is released only when the garbage collector frees this device. On Linux that
- *       is harmless (the file can be deleted or replaced meanwhile); on Windows a mapped file cannot be deleted
- *       until then.</li>
- *   <li>If another process truncates the file while it is mapped, touching the lost pages faults. The JVM reports
- *       the fault as an {@link InternalError}: when it is raised inside the read, this device turns it into an
- *       {@link IOException} naming the file and offset; from compiled code the JVM may instead throw it a moment
- *       later, at the reader's next safepoint. Sealed layers are never rewritten in place, which is the intended
- *       use; for files that may change under the reader, use {@link FileDevice}.</li>
- * </ul>
+ * <p><b>A file truncated under the mapping.</b> Touching a page past the new end of the file faults. On Java 17 the
+ * JVM does not report that fault synchronously: the faulting copy stops early (leaving the destination partly
+ * unwritten) and an {@link InternalError} is posted to the thread, thrown at some later point, possibly after the
+ * read has returned. So that a read never returns such bytes, each read checks that its copy reached its end: a
+ * truncation removes a suffix of the file, so if any page the read touched is lost, the page of its last byte is
+ * lost too and that byte is never copied. The read stores a marker in the destination's last byte before the copy;
+ * if the marker is gone after it, the copy completed (the common case, one store and one load). If the marker is
+ * still there (the file's byte may simply equal it), the read copies 8 bytes of the file's last page (the
+ * <em>canary</em>, whose value is known from the open) into a per-thread array holding their complement: if the
+ * file lost any page, the canary copy faults and the array keeps the complement. The read then fails at once with
+ * an {@link IOException} naming the
+ * file and the offset, after giving the JVM a few points at which to throw the posted {@link InternalError} (which
+ * the read catches). In tests on OpenJDK 17 the posted error was always thrown there; a JVM that holds it longer
+ * would throw it later, in the reading thread, as before. A truncation that keeps the last page (by less than a
+ * page) loses no mapped page: bytes past the new end then read as zeros, which the canary catches only when it
+ * changes. A page the kernel cannot read back (a disk I/O error) faults alone, not as a suffix, and is reported only
+ * by the JVM's posted {@link InternalError}. Sealed layers are never rewritten in place, which is the intended use.
+ *
+ * <p><b>Close and the mapping.</b> Java 17 cannot unmap a file on demand: {@link #close()} makes further reads fail
+ * with {@link IllegalStateException} at once (a read already running finishes on the still-valid mapping, so
+ * racing close is safe), but the mapping, which holds address space and not memory, is released only when the
+ * garbage collector frees the buffers. On Linux the file can be deleted or replaced meanwhile, but a deleted file's
+ * disk space is freed only then; on Windows a mapped file cannot be deleted until then. This is why
+ * {@link FileDevice} stays the default.
  */
 public final class MappedFileDevice extends AbstractBlockDevice {
     /** log2 of the window size: 1 GiB. */
     static final int WINDOW_SHIFT = 30;
 
     private final MappedByteBuffer[] windows;
+    /** The only window of a file of at most one window, read without the array (one object fewer per read). */
+    private final MappedByteBuffer single;
     private final int shift;
     private final long window;
     private final int mask;
     private final long size;
+    /** The last window, which holds the canary, and the canary's index in it and its value (see the class doc). */
+    private final MappedByteBuffer last;
+    private final int canaryAt;
+    private final int canaryLength;
+    private final long canary;
+
+    private static final ThreadLocal<byte[]> CANARY = ThreadLocal.withInitial(() -> new byte[8]);
+    /**
+     * Written to the last byte of the destination before the copy: if it is still there after, the copy may have
+     * stopped at a lost page and the canary decides (see the class doc).
+     */
+    private static final byte MARK = (byte) 0xA7;
 
     private MappedFileDevice(MappedByteBuffer[] windows, int shift, long size, String description) {
         super(description);
         this.windows = windows;
+        this.single = windows.length == 1 ? windows[0] : null;
         this.shift = shift;
         this.window = 1L << shift;
         this.mask = (int) (window - 1);
         this.size = size;
+        this.last = windows.length == 0 ? null : windows[windows.length - 1];
+        // the last (up to) 8 bytes of the file, inside the last window
+        long lastStart = windows.length == 0 ? 0 : (long) (windows.length - 1) << shift;
+        this.canaryLength = (int) Math.min(8, size - lastStart);
+        this.canaryAt = (int) (size - canaryLength - lastStart);
+        long c = 0;
+        for (int i = 0; i < canaryLength; i++) {
+            c |= (last.get(canaryAt + i) & 0xFFL) << (8 * i);
+        }
+        this.canary = c;
     }
 
     /** Maps all of {@code path} read-only. The file channel is closed again before this returns. */
@@ -92,14 +129,33 @@ public final class MappedFileDevice extends AbstractBlockDevice {
 
     @Override
     protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
+        MappedByteBuffer one = single;
+        if (one != null) {
+            int tail = dstOffset + n - 1;
+            try {
+                dst[tail] = MARK;
+                one.get((int) position, dst, dstOffset, n);
+                if (dst[tail] == MARK) {
+                    checkCanary(position, n);
+                }
+            } catch (InternalError e) {
+                throw lostPages(position, n, e);
+            }
+            return n;
+        }
         int done = 0;
+        int tail = dstOffset + n - 1;
         try {
+            dst[tail] = MARK;
             while (done < n) {
                 long at = position + done;
                 int in = (int) at & mask;
                 int k = (int) Math.min(n - done, window - in);
                 windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
                 done += k;
+            }
+            if (dst[tail] == MARK) {
+                checkCanary(position, n);
             }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
@@ -110,7 +166,9 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     @Override
     protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
         int done = 0;
+        int tail = dst.position() + n - 1;
         try {
+            dst.put(tail, MARK);
             while (done < n) {
                 long at = position + done;
                 int in = (int) at & mask;
@@ -119,16 +177,63 @@ public final class MappedFileDevice extends AbstractBlockDevice {
                 dst.position(dst.position() + k);
                 done += k;
             }
+            if (dst.get(tail) == MARK) {
+                checkCanary(position, n);
+            }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
         }
         return n;
     }
 
+    /**
+     * Fails the read if the canary cannot be read back: see the class doc. Allocation-free; a copy of 8 bytes and a
+     * thread-local lookup.
+     */
+    private void checkCanary(long position, int n) throws IOException {
+        byte[] b = CANARY.get();
+        long flipped = ~canary;
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (flipped >>> (8 * i));
+        }
+        last.get(canaryAt, b, 0, canaryLength);
+        long got = 0;
+        for (int i = 0; i < canaryLength; i++) {
+            got |= (b[i] & 0xFFL) << (8 * i);
+        }
+        if (got != canary) {
+            throw lostPages(position, n, drainPostedFault());
+        }
+    }
+
+    /**
+     * Gives the JVM points at which it throws an {@link InternalError} posted for a fault in this thread (calls
+     * into the VM and native code, an allocation too large for a thread-local buffer) and returns it, or null.
+     */
+    private static InternalError drainPostedFault() {
+        for (int i = 0; i < 16; i++) {
+            try {
+                Thread.yield();
+                Thread.sleep(0);
+                sink = new long[1 << 18];
+                sink = null;
+            } catch (InternalError e) {
+                return e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unused") // keeps the drain's allocation
+    private static volatile Object sink;
+
     /** The fault may be reported anywhere in the read (or after it), so the whole read's range is named. */
     private IOException lostPages(long offset, int length, InternalError e) {
         return new IOException(description() + ": mapped file could not be read at offset " + offset + " ("
-                + length + " bytes; was it truncated while open?)", e);
+                + length + " bytes): it was truncated below its opened size " + size + " while open", e);
     }
 
 }

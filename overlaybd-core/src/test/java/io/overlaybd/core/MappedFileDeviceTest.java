@@ -76,43 +76,79 @@ class MappedFileDeviceTest {
     }
 
     /**
-     * A file truncated under its mapping: the lost pages fault. The JVM reports the fault as an InternalError,
-     * thrown either inside the read (then this device names file and offset in an IOException) or, from compiled
-     * code, at the next safepoint shortly after; either way the reader does not go on as if nothing happened.
+     * A file truncated under its mapping, read from compiled code: every read of a lost page fails at once with an
+     * IOException naming file and offset (the canary), never returns stale bytes, and the fault the JVM posts to
+     * the thread is thrown inside the read, not later.
      */
     @Test
-    void truncatedWhileMappedFails() throws IOException {
-        byte[] c = new byte[64 << 10];
-        Arrays.fill(c, (byte) 7);
-        Path f = file(c);
-        try (MappedFileDevice d = MappedFileDevice.open(f)) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                ch.truncate(4096);
-            }
-            byte[] out = new byte[4096];
-            d.readFully(0, out, 0, 4096); // still backed by the file
-            assertThat(out[4095]).isEqualTo((byte) 7);
-            Throwable t = null;
-            try {
-                for (int i = 0; i < 1000 && t == null; i++) {
-                    try {
-                        d.readFully(32768, out, 0, 4096);
-                    } catch (IOException e) {
-                        t = e;
+    void truncatedWhileMappedFailsInTheRead() throws Exception {
+        byte[] c = new byte[256 << 10];
+        new SplittableRandom(11).nextBytes(c);
+        c[8191] = (byte) 0xA7; // the marker: a read ending here takes the canary path
+        c[4095] = (byte) 0x11;
+        for (int shift : new int[] {30, 16}) { // one window; several, the canary in the last
+            Path f = file(c);
+            try (FileChannel ch0 = FileChannel.open(f, StandardOpenOption.READ);
+                    MappedFileDevice d = MappedFileDevice.map(ch0, f.toString(), shift)) {
+                byte[] out = new byte[4096];
+                ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+                for (int i = 0; i < 200_000; i++) { // compiled by now
+                    d.readFully((i * 4096L) % (c.length - 4096), out, 0, 4096);
+                    if (i % 16 == 0) {
+                        direct.clear();
+                        d.readFully((i * 512L) % (c.length - 4096), direct);
                     }
                 }
-                // a fault raised in compiled code arrives at a later safepoint of this thread: give it some
-                for (int i = 0; i < 100_000 && t == null; i++) {
-                    Thread.onSpinWait();
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    ch.truncate(64 << 10);
                 }
-            } catch (InternalError e) {
-                t = e;
+                for (int i = 0; i < 200; i++) {
+                    long pos = (128 << 10) + (i % 16) * 4096L;
+                    assertThatThrownBy(() -> d.readFully(pos, out, 0, 4096)).isInstanceOf(IOException.class)
+                            .hasMessageContaining(f.toString()).hasMessageContaining("offset " + pos)
+                            .hasMessageContaining("truncated");
+                    direct.clear();
+                    assertThatThrownBy(() -> d.readFully(pos, direct)).isInstanceOf(IOException.class)
+                            .hasMessageContaining("offset " + pos);
+                    // kept pages still read
+                    // (the canary is gone then, so a read ending on a marker byte fails: conservative)
+                    d.readFully(0, out, 0, 4096);
+                    assertThat(Arrays.equals(out, 0, 4096, c, 0, 4096)).isTrue();
+                    assertThatThrownBy(() -> d.readFully(8192 - 100, out, 0, 100)).isInstanceOf(IOException.class)
+                            .hasMessageContaining("truncated");
+                }
+                // nothing posted to this thread is left to be thrown later
+                Object sink = null;
+                for (int i = 0; i < 2000; i++) {
+                    sink = new long[1 << 12];
+                    Thread.sleep(0);
+                    Thread.yield();
+                }
+                assertThat(sink).isNotNull();
             }
-            assertThat(t).isNotNull();
-            if (t instanceof IOException) {
-                assertThat(t).hasMessageContaining(f.toString()).hasMessageContaining("offset 32768");
-            } else {
-                assertThat(t).isInstanceOf(InternalError.class);
+        }
+    }
+
+    /** A read whose last byte equals the marker checks the canary, and succeeds on an intact file. */
+    @Test
+    void readsEndingOnTheMarkerByte() throws Exception {
+        byte[] c = new byte[100_003];
+        new SplittableRandom(12).nextBytes(c);
+        for (int i = 0; i < c.length; i += 97) {
+            c[i] = (byte) 0xA7;
+        }
+        try (FileChannel ch = FileChannel.open(file(c), StandardOpenOption.READ);
+                MappedFileDevice d = MappedFileDevice.map(ch, "marker", 12)) {
+            byte[] out = new byte[5000];
+            ByteBuffer direct = ByteBuffer.allocateDirect(5000);
+            for (int end = 97; end < c.length; end += 97 * 13) {
+                int len = Math.min(end + 1, 1 + (end % 4999));
+                int pos = end + 1 - len;
+                d.readFully(pos, out, 0, len);
+                assertThat(Arrays.equals(out, 0, len, c, pos, end + 1)).as("read ending at %d", end).isTrue();
+                direct.clear().limit(len);
+                d.readFully(pos, direct);
+                assertThat(direct.get(len - 1)).isEqualTo((byte) 0xA7);
             }
         }
     }
