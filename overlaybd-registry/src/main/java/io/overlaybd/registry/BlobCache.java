@@ -22,7 +22,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -520,12 +519,7 @@ public final class BlobCache {
 
         /** All chunks are present: trust the blob as whole only if its sha256 is the digest. */
         private void checkComplete() throws IOException {
-            MessageDigest md;
-            try {
-                md = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new AssertionError(e);
-            }
+            MessageDigest md = Sha256.create();
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             for (long pos = 0; pos < size; ) {
                 buf.clear().limit((int) Math.min(buf.capacity(), size - pos));

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -108,6 +107,7 @@ public final class ImagePusher {
         if (ref.tag() == null) {
             throw new IllegalArgumentException("push needs a tag, not only a digest: " + ref);
         }
+        Sha256.warmUp(); // every layer file is hashed before its upload
         List<Path> files = blobFiles(inputs);
         String fsType = fsType(inputs);
         List<Descriptor> layers = new ArrayList<>();
@@ -230,12 +230,7 @@ public final class ImagePusher {
     }
 
     static String sha256(Path f) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        MessageDigest md = Sha256.create();
         try (InputStream in = Files.newInputStream(f)) {
             byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) {

@@ -1,7 +1,5 @@
 package io.overlaybd.registry;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -107,11 +105,7 @@ public final class Manifest {
 
     /** @return lowercase {@code sha256:HEX} of {@code bytes}. */
     static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return "sha256:" + HexFormat.of().formatHex(Sha256.create().digest(bytes));
     }
 
     /** @return true for an index (OCI index or Docker manifest list), false for an image manifest. */
