@@ -11,12 +11,16 @@ import java.util.Objects;
  *
  * <p><b>Layout.</b> Entries are kept in their on-disk encoding in two parallel {@code long[]} ({@code lo} =
  * offset|length, {@code hi} = moffset|zeroed|tag): 16 bytes per segment, no object per segment. The arrays are padded
- * to a multiple of 16 with padding entries (offset {@code 2^50-1}). The search structure holds the offset of every
- * 16th entry (the first of each 16-entry block) in Eytzinger (BFS) order, as a perfect binary tree padded with
- * {@code Long.MAX_VALUE}: at most one byte per segment (see {@link #bytesPerSegment()}). A search walks that tree
- * without branches ({@code k = 2k + (key <= x)}), turns the exit node into the block number arithmetically, and
- * finishes with a four-step branch-free binary search inside the block's 16 {@code lo} words. Throughput comes from
- * having no data-dependent branches and touching one 128-byte block of {@code lo} per search.
+ * with at least 8 padding entries (offset {@code 2^50-1}) to a multiple of 16. A search first reads a bucket table
+ * indexed by the high bits of the offset: the span from the first to the last offset is cut into at most
+ * {@code size/2} power-of-two buckets, and {@code bucket[b]} is the first entry starting in or after bucket b (at most
+ * 2 bytes per segment). If the 8th entry from there starts after the sector, the answer is among the 8 entries before
+ * it and three branch-free halvings find it: one table int and one or two cache lines of {@code lo} per search, with
+ * the {@code hi} line loaded alongside. Crowded buckets (segments are far from uniform in real layers) fall back to a
+ * sampled search tree: the offset of every 16th entry in Eytzinger (BFS) order, a perfect binary tree padded with
+ * {@code Long.MAX_VALUE} (at most one byte per segment), walked without branches ({@code k = 2k + (key <= x)}), the
+ * exit node turned into the block number arithmetically, and a four-step branch-free binary search inside the block's
+ * 16 {@code lo} words. See {@link #bytesPerSegment()}.
  *
  * <p><b>Semantics.</b> {@link #ceilingIndex(long)} gives the first entry ending after a sector; {@link #lookup}
  * visits the entries overlapping a range clipped to it (moffset advanced by the cut unless zeroed) without
@@ -31,7 +35,11 @@ public final class SegmentIndex {
     private static final long MASK = SegmentMapping.OFFSET_MASK;
     private static final long MOFF = SegmentMapping.MOFFSET_MASK;
     private static final long ZBIT = SegmentMapping.ZEROED_BIT;
-    private static final SegmentIndex EMPTY = new SegmentIndex(new long[FANOUT], new long[FANOUT], 0);
+    // a bucket's search window: entries c-1 .. c+6 (three branch-free halvings); entry c+7 tells whether it suffices
+    private static final int WINDOW = 7;
+    // one bucket per two segments at most: 2 bytes per segment
+    private static final int SEGMENTS_PER_BUCKET = 2;
+    private static final SegmentIndex EMPTY = new SegmentIndex(new long[roundUp(0)], new long[roundUp(0)], 0);
 
     private final long[] lo;
     private final long[] hi;
@@ -40,6 +48,12 @@ public final class SegmentIndex {
     private final long[] tree;
     private final int height;
     private final int blocks;
+    // bucket table: bucket[b] = first entry whose offset is >= base + (b << shift); see lastStartingAtOrBefore
+    private final int[] bucket;
+    private final long base;
+    private final int shift;
+    private final int lastBucket;
+    private final long zero = 0;
 
     private SegmentIndex(long[] lo, long[] hi, int size) {
         this.lo = lo;
@@ -52,6 +66,34 @@ public final class SegmentIndex {
         this.blocks = (size + FANOUT - 1) >>> SHIFT;
         this.height = 32 - Integer.numberOfLeadingZeros(blocks);
         this.tree = buildTree(lo, blocks, height);
+        if (size == 0) {
+            this.bucket = new int[1];
+            this.base = 0;
+            this.shift = 0;
+            this.lastBucket = 0;
+        } else {
+            long b0 = lo[0] & MASK;
+            long span = (lo[size - 1] & MASK) - b0;
+            long maxBuckets = Math.max(1, size / SEGMENTS_PER_BUCKET);
+            int s = 0;
+            while ((span >>> s) + 1 > maxBuckets) {
+                s++;
+            }
+            int nb = (int) (span >>> s) + 1;
+            int[] t = new int[nb];
+            int i = 0;
+            for (int b = 0; b < nb; b++) {
+                long start = b0 + ((long) b << s);
+                while (i < size && (lo[i] & MASK) < start) {
+                    i++;
+                }
+                t[b] = i;
+            }
+            this.bucket = t;
+            this.base = b0;
+            this.shift = s;
+            this.lastBucket = nb - 1;
+        }
     }
 
     private static long[] buildTree(long[] lo, int blocks, int height) {
@@ -79,7 +121,8 @@ public final class SegmentIndex {
     }
 
     private static int roundUp(int n) {
-        return Math.max(FANOUT, (n + FANOUT - 1) & -FANOUT);
+        // at least WINDOW + 1 padding entries after the last one: the bucket search reads them unguarded
+        return (n + WINDOW + FANOUT) & -FANOUT;
     }
 
     /** @return the empty index. */
@@ -230,7 +273,30 @@ public final class SegmentIndex {
         if (x >= LsmtFormat.INVALID_OFFSET) {
             x = LsmtFormat.INVALID_OFFSET - 1;
         }
+        long d = x - base;
+        if (d < 0) {
+            return -1;
+        }
         long y = x + 1;
+        long[] a = lo;
+        int c = bucket[(int) Math.min(d >>> shift, lastBucket)];
+        // entries before c start before the bucket, entries c.. at or after its start. hi[c] is loaded alongside
+        // (folded in through a field that is always zero; Java has no prefetch): the answer's hi word is almost
+        // always on its cache line, and its miss now overlaps lo's instead of following it
+        c += (int) (hi[c] & zero);
+        if ((((a[c + WINDOW] & MASK) - y) >>> 63) == 0) {
+            // entry c+7 starts after x, so the answer is in c-1 .. c+6
+            int q = c - 1;
+            q += (int) (((a[q + 4] & MASK) - y) >>> 63) << 2;
+            q += (int) (((a[q + 2] & MASK) - y) >>> 63) << 1;
+            q += (int) (((a[q + 1] & MASK) - y) >>> 63);
+            return q;
+        }
+        // a crowded bucket: the Eytzinger tree
+        return treeSearch(y);
+    }
+
+    private int treeSearch(long y) {
         long[] t = tree;
         int nodes = t.length - 1;
         int k = 1;
@@ -512,12 +578,12 @@ public final class SegmentIndex {
         return n;
     }
 
-    /** @return the approximate heap bytes held by this index (entry arrays plus search tree). */
+    /** @return the approximate heap bytes held by this index (entry arrays, bucket table and search tree). */
     public long memoryBytes() {
-        return 16L * lo.length + 8L * tree.length + 96;
+        return 16L * lo.length + 8L * tree.length + 4L * bucket.length + 128;
     }
 
-    /** @return {@link #memoryBytes()} per segment (16.5 to 17 for large indexes), or 0 when empty. */
+    /** @return {@link #memoryBytes()} per segment (17.5 to 19 for large indexes), or 0 when empty. */
     public double bytesPerSegment() {
         return size == 0 ? 0 : (double) memoryBytes() / size;
     }

@@ -89,10 +89,89 @@ class IndexProperties {
                 assertThat(idx.ceilingIndex(x)).as("n=%d x=%d", n, x).isEqualTo(want);
             }
             if (n > 60_000) {
-                // 16 bytes of entries, under a byte of tree
-                assertThat(idx.bytesPerSegment()).as("n=%d", n).isBetween(16.4, 17.1);
+                // 16 bytes of entries, at most 2 of bucket table, under a byte of tree
+                assertThat(idx.bytesPerSegment()).as("n=%d", n).isBetween(16.4, 19.1);
             }
         }
+    }
+
+    /**
+     * The bucket table against a binary-search oracle on adversarial layouts: every segment in one bucket (dense
+     * runs beside one far segment), clusters separated by huge gaps, offsets near 2^50, segments crossing bucket
+     * boundaries, crowded and empty buckets mixed; queries at, around and between every segment's ends.
+     */
+    @Property(tries = 80)
+    void lookupEqualsOracleOnAdversarialLayouts(@ForAll long seed, @ForAll @IntRange(min = 0, max = 5) int shape,
+                                                @ForAll @IntRange(min = 1, max = 3000) int n) {
+        Random r = new Random(seed);
+        long top = LsmtFormat.INVALID_OFFSET - 1;
+        List<SegmentMapping> ms = new ArrayList<>(n);
+        long off = switch (shape) {
+            case 2 -> top - 20L * n - 16384L * 4;   // near 2^50
+            case 5 -> r.nextInt(1000);
+            default -> r.nextInt(3) == 0 ? 0 : (r.nextLong() & ((1L << 40) - 1));
+        };
+        for (int i = 0; i < n; i++) {
+            int len = switch (shape) {
+                case 3 -> 1 + r.nextInt(16383);        // long segments crossing many buckets
+                case 2 -> 1 + r.nextInt(4);
+                default -> 1 + r.nextInt(r.nextInt(8) == 0 ? 2000 : 8);
+            };
+            long limit = top - off - len - 4L * (n - i);
+            if (limit <= 0) {
+                break;
+            }
+            ms.add(new SegmentMapping(off, len, 8 + 16L * i, r.nextInt(7) == 0, r.nextInt(256)));
+            off += len;
+            long gap = switch (shape) {
+                case 0 -> i == n - 2 ? Math.min(limit / 2, (1L << 49) + r.nextInt(100)) : r.nextInt(2); // one far
+                case 1 -> r.nextInt(50) == 0 ? Math.min(limit / 4, 1L << (20 + r.nextInt(25))) : r.nextInt(3);
+                case 4 -> r.nextInt(4) == 0 ? r.nextInt(100_000) : 0;   // crowded runs and sparse buckets
+                default -> r.nextInt(3);
+            };
+            off += gap;
+        }
+        SegmentIndex idx = SegmentIndex.of(ms);
+        int size = idx.size();
+        long[] ends = new long[size];
+        for (int i = 0; i < size; i++) {
+            ends[i] = idx.end(i);
+        }
+        List<SegmentMapping> all = idx.toList();
+        long[] outLo = new long[8];
+        long[] outHi = new long[8];
+        List<Long> qs = new ArrayList<>();
+        qs.add(0L);
+        qs.add(top);
+        qs.add(Long.MAX_VALUE / 2);
+        for (int i = 0; i < size; i++) {
+            if (i % Math.max(1, size / 300) == 0 || r.nextInt(20) == 0) {
+                long o = idx.offset(i);
+                long e = idx.end(i);
+                qs.add(Math.max(0, o - 1));
+                qs.add(o);
+                qs.add(e - 1);
+                qs.add(e);
+                qs.add(o + (e - o) / 2);
+            }
+        }
+        long first = size == 0 ? 0 : idx.offset(0);
+        long last = size == 0 ? 1 : idx.end(size - 1);
+        for (int q = 0; q < 300; q++) {
+            qs.add(first + (long) (r.nextDouble() * (last - first + 10)));
+        }
+        for (long x : qs) {
+            assertThat(idx.ceilingIndex(x)).as("shape %d n=%d x=%d", shape, size, x).isEqualTo(firstGreater(ends, x));
+            long ql = Math.min(r.nextInt(3) == 0 ? 20_000 : 1 + r.nextInt(16), Long.MAX_VALUE - x);
+            List<SegmentMapping> want = scan(all, x, ql);
+            int k = idx.lookup(x, ql, outLo, outHi, 0, 8);
+            assertThat(k).as("shape %d x=%d+%d", shape, x, ql).isEqualTo(Math.min(8, want.size()));
+            for (int i = 0; i < k; i++) {
+                assertThat(SegmentMapping.of(outLo[i], outHi[i])).isEqualTo(want.get(i));
+            }
+        }
+        assertThat(SegmentIndex.empty().ceilingIndex(r.nextLong() & Long.MAX_VALUE)).isZero();
+        assertThat(SegmentIndex.empty().lookup(5, 10, outLo, outHi, 0, 8)).isZero();
     }
 
     private static int firstGreater(long[] sorted, long x) {
