@@ -188,7 +188,9 @@ public final class ImagePusher {
         m.put("digest", d.digest());
         m.put("size", d.size());
         if (!d.annotations().isEmpty()) {
-            m.put("annotations", new LinkedHashMap<>(d.annotations()));
+            // keys sorted, as Go's encoding/json writes maps: the manifest's bytes, and so its digest, are the same
+            // on every run (a Descriptor's map iterates in an order that changes from one JVM to the next)
+            m.put("annotations", new java.util.TreeMap<>(d.annotations()));
         }
         return m;
     }
