@@ -25,7 +25,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -520,18 +519,8 @@ public final class BlobCache {
         /** All chunks are present: trust the blob as whole only if its sha256 is the digest. */
         private void checkComplete() throws IOException {
             MessageDigest md = Sha256.create();
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            for (long pos = 0; pos < size; ) {
-                buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
-                int n = data.read(buf, pos);
-                if (n <= 0) {
-                    break;
-                }
-                buf.flip();
-                md.update(buf);
-                pos += n;
-            }
-            String sha = "sha256:" + HexFormat.of().formatHex(md.digest());
+            Sha256.update(md, data, size);
+            String sha = Sha256.digestString(md);
             if (sha.equals(digest)) {
                 Files.write(dir.resolve(hex + ".ok"), new byte[0]);
                 return;

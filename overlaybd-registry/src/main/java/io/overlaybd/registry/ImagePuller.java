@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +28,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code DIR/blobs/sha256/HEX}. Immutable; {@link #pull} may run concurrently for different folders.
  */
 public final class ImagePuller {
-    /** Bytes per read when re-hashing the part of a blob a previous pull left. */
-    private static final int PIECE = 1 << 20;
 
     private final RegistryOptions options;
     private final int jobs;
@@ -194,23 +191,12 @@ public final class ImagePuller {
                 long have = Math.min(out.size(), d.size());
                 out.truncate(have);
                 MessageDigest base = Sha256.create();
-                ByteBuffer buf = ByteBuffer.allocate(PIECE);
-                for (long pos = 0; pos < have; ) {
-                    buf.clear().limit((int) Math.min(PIECE, have - pos));
-                    int n = out.read(buf, pos);
-                    if (n <= 0) {
-                        have = pos;
-                        break;
-                    }
-                    buf.flip();
-                    base.update(buf);
-                    pos += n;
-                }
+                have = Sha256.update(base, out, have);
                 counter.add(have);
                 digest = have == d.size() ? base : stream(client, ref, d, out, partial, have, base, counter, what);
                 // no fsync: a blob file is trusted only after its sha256 matches, on this pull and on the next one
             }
-            String sha = "sha256:" + HexFormat.of().formatHex(digest.digest());
+            String sha = Sha256.digestString(digest);
             if (sha.equals(d.digest())) {
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 return target;
@@ -342,6 +328,6 @@ public final class ImagePuller {
     }
 
     static String sha256(Path f) throws IOException {
-        return ImagePusher.sha256(f);
+        return Sha256.of(f);
     }
 }

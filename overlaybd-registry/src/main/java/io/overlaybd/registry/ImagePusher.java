@@ -4,14 +4,11 @@ import io.overlaybd.core.RandomAccessBlockDevice;
 import io.overlaybd.image.Image;
 import io.overlaybd.image.ImageConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -232,13 +229,6 @@ public final class ImagePusher {
     }
 
     static String sha256(Path f) throws IOException {
-        MessageDigest md = Sha256.create();
-        try (InputStream in = Files.newInputStream(f)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return "sha256:" + HexFormat.of().formatHex(md.digest());
+        return Sha256.of(f);
     }
 }

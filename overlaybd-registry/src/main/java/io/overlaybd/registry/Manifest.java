@@ -1,7 +1,6 @@
 package io.overlaybd.registry;
 
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -105,7 +104,7 @@ public final class Manifest {
 
     /** @return lowercase {@code sha256:HEX} of {@code bytes}. */
     static String sha256(byte[] bytes) {
-        return "sha256:" + HexFormat.of().formatHex(Sha256.create().digest(bytes));
+        return Sha256.of(bytes);
     }
 
     /** @return true for an index (OCI index or Docker manifest list), false for an image manifest. */

@@ -1,7 +1,14 @@
 package io.overlaybd.registry;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,6 +35,49 @@ final class Sha256 {
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError("every Java platform has SHA-256", e);
         }
+    }
+
+    /** @return {@code sha256:} and the 64 lowercase hex digits of {@code md}'s digest (which resets it). */
+    static String digestString(MessageDigest md) {
+        return "sha256:" + HexFormat.of().formatHex(md.digest());
+    }
+
+    /** @return the {@code sha256:HEX} digest of {@code bytes}. */
+    static String of(byte[] bytes) {
+        return "sha256:" + HexFormat.of().formatHex(create().digest(bytes));
+    }
+
+    /** @return the {@code sha256:HEX} digest of the file's bytes. */
+    static String of(Path file) throws IOException {
+        MessageDigest md = create();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return digestString(md);
+    }
+
+    /**
+     * Hashes the first {@code length} bytes of {@code ch} into {@code md}, 1 MiB per read.
+     *
+     * @return the bytes hashed: {@code length}, or fewer if the file ends first
+     */
+    static long update(MessageDigest md, FileChannel ch, long length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
+        long pos = 0;
+        while (pos < length) {
+            buf.clear().limit((int) Math.min(buf.capacity(), length - pos));
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            md.update(buf);
+            pos += n;
+        }
+        return pos;
     }
 
     /** Starts the warm-up once per JVM, in a daemon thread; returns at once. */
