@@ -241,11 +241,8 @@ public final class ImagePuller {
             }
             synchronized (current) {
                 BlobWriter earlier = current.getAndSet(w); // from now on, an earlier attempt can write nothing
-                if (earlier != null) {
-                    counter.add(-(earlier.position - earlier.start)); // it broke off: its bytes come again
-                } else if (w.start == 0) {
-                    counter.add(-have);
-                }
+                // the progress counted for this blob is where the writer stands: move it back to where this one starts
+                counter.add(w.start - (earlier != null ? earlier.position : have));
             }
             return w;
         }, client.deadline());

@@ -125,6 +125,23 @@ class PullFaultTest {
     }
 
     @Test
+    void progressNeverPassesTheTotalWhenABrokenResumeIsAnsweredWithTheWholeBlob() throws IOException {
+        Descriptor d = layers.get(0);
+        byte[] all = blobBytes(d);
+        Files.write(partialOf(d), Arrays.copyOf(all, all.length / 2));
+        proxy.queue.add(FaultProxy.Fault.TRUNCATE); // the resume's 206 breaks off half-way
+        proxy.queue.add(FaultProxy.Fault.WHOLE_200); // its retry is answered from byte 0
+        long total = layers.stream().mapToLong(Descriptor::size).sum();
+        List<long[]> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        assertBlobsMatch(ImagePuller.create(RegistryFaultTest.options().build(), 1, (done, all2) -> seen.add(
+                new long[] {done, all2})).pull(ImageReference.parse("docker://" + proxy.host() + "/" + REPO + ":1"),
+                dir));
+        assertThat(proxy.queue).as("both faults were applied").isEmpty();
+        assertThat(seen).isNotEmpty().allSatisfy(p -> assertThat(p[0]).isBetween(0L, total));
+        assertThat(seen.get(seen.size() - 1)).containsExactly(total, total);
+    }
+
+    @Test
     void aCorruptPartialFileIsDownloadedAgain() throws IOException {
         Descriptor d = layers.get(0);
         byte[] junk = new byte[(int) (d.size() / 2)];
