@@ -38,7 +38,9 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
         /** Shift the Content-Range start by one. */
         WRONG_RANGE,
         /** Flip one byte in the middle of the body. */
-        FLIP
+        FLIP,
+        /** Send the body chunked (no Content-Length) with 100 bytes more than the registry's. */
+        OVERLONG
     }
 
     private static final List<String> PASS_HEADERS = List.of("Content-Type", "Content-Range", "Docker-Content-Digest",
@@ -131,6 +133,15 @@ final class FaultProxy implements com.sun.net.httpserver.HttpHandler, AutoClosea
                 var cr = ContentRange.parse(r.headers().firstValue("Content-Range").orElse(null)).orElseThrow();
                 ex.getResponseHeaders().set("Content-Range", "bytes " + (cr.first() + 1) + "-" + (cr.last() + 1) + "/"
                         + cr.total());
+            }
+            if (f == Fault.OVERLONG) {
+                out = java.util.Arrays.copyOf(out, out.length + 100);
+                ex.sendResponseHeaders(r.statusCode(), 0); // 0: chunked, so the client cannot know the length
+                try (OutputStream o = ex.getResponseBody()) {
+                    o.write(out);
+                }
+                ex.close();
+                return;
             }
             if (f == Fault.FLIP && out.length > 0) {
                 out = out.clone();

@@ -187,6 +187,19 @@ class PullFaultTest {
     }
 
     @Test
+    void aBodyLongerThanTheBlobFailsNamingTheBlobAndTheByte() {
+        proxy.wholeGets = PullFaultTest::isLayer;
+        proxy.always = FaultProxy.Fault.OVERLONG;
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> pull(dir)).isInstanceOf(RegistryException.class)
+                .hasMessageContaining("runs past the blob's")
+                .satisfies(e -> assertThat(layers.stream().anyMatch(l -> e.getMessage().contains(l.digest())
+                        && e.getMessage().contains("runs past the blob's " + l.size() + " bytes at byte ")))
+                        .isTrue());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
     void aDownloadThatNeverStartsFailsInBoundedTime() {
         proxy.wholeGets = PullFaultTest::isLayer;
         proxy.always = FaultProxy.Fault.STALL;
