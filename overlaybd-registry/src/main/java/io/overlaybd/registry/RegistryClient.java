@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -140,7 +141,7 @@ public final class RegistryClient {
         }
 
         /** Waits for the answer: {@code attemptNanos} in all, or (streaming) without a byte. */
-        HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> f, long attemptNanos)
+        Received await(CompletableFuture<Received> f, long attemptNanos)
                 throws InterruptedException, ExecutionException, TimeoutException {
             if (sinks == null) {
                 return f.get(attemptNanos, TimeUnit.NANOSECONDS);
@@ -165,6 +166,45 @@ public final class RegistryClient {
     record Reply(int status, HttpHeaders headers, byte[] body, URI uri) {
         Optional<String> header(String name) {
             return headers.firstValue(name);
+        }
+    }
+
+    /** An answer's status, headers and body, as one attempt received them. */
+    record Received(int status, HttpHeaders headers, byte[] body) {
+    }
+
+    /**
+     * One attempt's answer, completed by its body subscriber on the HTTP client's own threads, rather than through
+     * the future of {@code sendAsync}: Java 25 completes that future on the common {@code ForkJoinPool}, so an
+     * application whose common pool is busy with blocking tasks (a serve command run from a pool task, say) would
+     * wait for it forever, although the answer had arrived. That future still reports failures before any answer
+     * (a refused connection), as before.
+     */
+    private static final class Answer {
+        private final CompletableFuture<Received> done = new CompletableFuture<>();
+
+        HttpResponse.BodySubscriber<byte[]> watch(HttpResponse.ResponseInfo info,
+                HttpResponse.BodySubscriber<byte[]> body) {
+            body.getBody().whenComplete((b, t) -> {
+                if (t != null) {
+                    done.completeExceptionally(t);
+                } else {
+                    done.complete(new Received(info.statusCode(), info.headers(), b));
+                }
+            });
+            return body;
+        }
+
+        CompletableFuture<Received> follow(CompletableFuture<HttpResponse<byte[]>> f) {
+            f.whenComplete((r, t) -> {
+                if (t != null) {
+                    done.completeExceptionally(t instanceof CompletionException && t.getCause() != null
+                            ? t.getCause() : t);
+                } else {
+                    done.complete(new Received(r.statusCode(), r.headers(), r.body()));
+                }
+            });
+            return done;
         }
     }
 
@@ -581,10 +621,12 @@ public final class RegistryClient {
                 rb.header("Authorization", auth);
             }
         }
-        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(), plan::subscriber);
+        Answer answer = new Answer();
+        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(),
+                info -> answer.watch(info, plan.subscriber(info)));
         try {
-            HttpResponse<byte[]> r = plan.await(f, attemptNanos);
-            return new Reply(r.statusCode(), r.headers(), r.body(), uri);
+            Received r = plan.await(answer.follow(f), attemptNanos);
+            return new Reply(r.status(), r.headers(), r.body(), uri);
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new RetriableException((plan.sinks == null ? "no complete answer within " : "no byte for ")
@@ -881,11 +923,12 @@ public final class RegistryClient {
             rb.header("Authorization", credentials.basicHeader());
         }
         String what = registry + ": token request to " + hostOrRealm(realmUri);
-        HttpResponse<byte[]> r;
+        Received r;
+        Answer answer = new Answer();
         CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(rb.build(),
-                info -> new BoundedBody(Json.MAX_DOCUMENT, false));
+                info -> answer.watch(info, new BoundedBody(Json.MAX_DOCUMENT, false)));
         try {
-            r = f.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            r = answer.follow(f).get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new RegistryException(what + ": no answer in time", -1, e);
@@ -895,11 +938,11 @@ public final class RegistryClient {
             Thread.currentThread().interrupt();
             throw new IOException(what + ": interrupted", e);
         }
-        if (r.statusCode() != 200) {
+        if (r.status() != 200) {
             // the body of a token endpoint is not repeated: it is not ours to show
-            throw new RegistryException(what + ": HTTP " + r.statusCode() + (r.statusCode() == 401
-                    || r.statusCode() == 403 ? (credentials == null ? " (anonymous access refused; give credentials)"
-                    : " (the credentials from " + credentials.source() + " were refused)") : ""), r.statusCode(), null);
+            throw new RegistryException(what + ": HTTP " + r.status() + (r.status() == 401
+                    || r.status() == 403 ? (credentials == null ? " (anonymous access refused; give credentials)"
+                    : " (the credentials from " + credentials.source() + " were refused)") : ""), r.status(), null);
         }
         Map<String, Object> m = Json.parseSecretObject(r.body(), what); // it holds the token
         String token = Json.string(m, "token", what, false);

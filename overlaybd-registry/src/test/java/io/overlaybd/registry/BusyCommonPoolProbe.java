@@ -1,0 +1,71 @@
+package io.overlaybd.registry;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Regression input: remote reads while every worker of the common {@code ForkJoinPool} is blocked (as when a serve
+ * command runs in a pool task). On Java 25 the HTTP client completes {@code sendAsync}'s future on that pool, so the
+ * reads waited for answers that had arrived, until the read timeout. Run in the test JVM and, by
+ * {@link BusyCommonPoolTest}, in a child JVM of Java 25; prints {@code PASS} and exits 0, or exits 1 naming the
+ * failure. Argument: a scratch directory.
+ */
+public final class BusyCommonPoolProbe {
+    private BusyCommonPoolProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String failure = check(Path.of(args[0]));
+        System.out.println(failure == null ? "PASS" : "FAIL " + failure);
+        System.exit(failure == null ? 0 : 1);
+    }
+
+    /** @return null, or what went wrong */
+    static String check(Path dir) throws Exception {
+        byte[] blob = new byte[300_000];
+        new SplittableRandom(11).nextBytes(blob);
+        String digest = Manifest.sha256(blob);
+        Path file = dir.resolve("v2/busy/blobs/" + digest);
+        Files.createDirectories(file.getParent());
+        Files.write(file, blob);
+        CountDownLatch release = new CountDownLatch(1);
+        int workers = ForkJoinPool.getCommonPoolParallelism();
+        CountDownLatch busy = new CountDownLatch(workers);
+        for (int i = 0; i < workers; i++) {
+            ForkJoinPool.commonPool().execute(() -> {
+                busy.countDown();
+                try {
+                    release.await(); // a blocking task, not a managed block: the pool cannot compensate
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        busy.await();
+        try (TestServers.Server server = TestServers.start(new TestServers.FileServer(dir))) {
+            RegistryOptions o = RegistryOptions.builder().plainHttp(true).dockerConfig(false).chunkSize(64 << 10)
+                    .memoryChunks(2).maxAttempts(1).attemptTimeout(Duration.ofSeconds(5))
+                    .readTimeout(Duration.ofSeconds(5)).build();
+            RegistryClient client = RegistryClient.open(ImageReference.parse("docker://127.0.0.1:" + server.port()
+                    + "/busy:x"), o);
+            long t0 = System.nanoTime();
+            try (RemoteBlobDevice d = RemoteBlobDevice.open(client, "busy", digest, blob.length, null)) {
+                byte[] got = new byte[blob.length];
+                d.readFully(0, got, 0, got.length);
+                if (!Arrays.equals(got, blob)) {
+                    return "wrong bytes";
+                }
+            } catch (java.io.IOException e) {
+                return "read failed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + e.getMessage();
+            }
+            return null;
+        } finally {
+            release.countDown();
+        }
+    }
+}
