@@ -3,13 +3,17 @@ package io.overlaybd.cli;
 import io.overlaybd.core.FileAccess;
 import picocli.CommandLine.Option;
 
-/** {@code --mmap}: read blob files through a memory mapping instead of positional reads. */
+/**
+ * {@code --[no-]mmap}: read blob files through a memory mapping, or by positional reads; without either, the SDK's
+ * default ({@link FileAccess#AUTO}: mapped on Java 25 and later, positional before).
+ */
 final class FileAccessOption {
-    @Option(names = "--mmap", description = "Read blob files through a memory mapping: faster small reads; the "
-            + "files must not be truncated while the command runs.")
-    boolean mmap;
+    @Option(names = "--mmap", negatable = true, description = "Read blob files through a memory mapping (faster small "
+            + "reads; the files must not be truncated while the command runs), or with --no-mmap by positional reads. "
+            + "Default: mapped on Java 25 and later, positional before.")
+    Boolean mmap;
 
     FileAccess access() {
-        return mmap ? FileAccess.MAPPED : FileAccess.POSITIONAL;
+        return mmap == null ? FileAccess.AUTO : mmap ? FileAccess.MAPPED : FileAccess.POSITIONAL;
     }
 }

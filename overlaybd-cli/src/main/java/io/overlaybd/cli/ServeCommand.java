@@ -57,7 +57,7 @@ final class ServeCommand extends ImageCommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = Main.root(spec).stderr;
         boolean verbose = Main.root(spec).verbose;
-        try (Image image = openImage(io.overlaybd.core.FileAccess.POSITIONAL, false)) {
+        try (Image image = openImage(io.overlaybd.core.FileAccess.AUTO, false)) {
             WritableLayer rw = null;
             LayerStack stack = null;
             try {

@@ -84,6 +84,14 @@ class CatCommandTest {
         assertThat(Cli.ok("cat", "--mmap", f).sha256()).isEqualTo(INPUT_SHA);
         assertThat(Cli.ok("cat", "--mmap", "--offset", "65000", "--length", "70000", f).sha256())
                 .isEqualTo(Cli.ok("cat", "--offset", "65000", "--length", "70000", f).sha256());
+        assertThat(Cli.ok("cat", "--no-mmap", "--offset", "65000", "--length", "70000", f).sha256())
+                .isEqualTo(Cli.ok("cat", "--offset", "65000", "--length", "70000", f).sha256());
+    }
+
+    @Test
+    void mmapAndNoMmapAreOneOption() {
+        Cli.Result r = Cli.fails(2, "cat", "--mmap", "--no-mmap", fx("zfile/input.lz4.4k.crc.zfile"));
+        assertThat(r.err()).contains("--mmap");
     }
 
     @Test

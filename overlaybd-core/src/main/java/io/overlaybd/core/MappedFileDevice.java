@@ -2,7 +2,6 @@ package io.overlaybd.core;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,44 +15,50 @@ import java.util.Objects;
  * <p>The file is mapped in windows of at most 1 GiB (a Java mapping is limited to 2 GiB), so files of any size
  * work; a read that crosses a window boundary is split. The size is fixed when the device is opened.
  *
- * <p><b>A file truncated under the mapping.</b> Touching a page past the new end of the file faults. On Java 17 the
- * JVM does not report that fault synchronously: the faulting copy stops early (leaving the destination partly
- * unwritten) and an {@link InternalError} is posted to the thread, thrown at some later point, possibly after the
- * read has returned. So that a read never returns such bytes, each read checks that its copy reached its end: a
- * truncation removes a suffix of the file, so if any page the read touched is lost, the page of its last byte is
- * lost too and that byte is never copied. The read stores a marker in the destination's last byte before the copy;
- * if the marker is gone after it, the copy completed (the common case, one store and one load). If the marker is
+ * <p><b>A file truncated under the mapping.</b> Touching a page past the new end of the file faults. Java 25 throws an
+ * {@link InternalError} from the faulting copy, which the read turns into an {@link IOException} naming the file and
+ * the offset. Java 17 does not report the fault synchronously: the faulting copy stops early (leaving the destination
+ * partly unwritten) and the {@link InternalError} is posted to the thread, thrown at some later point, possibly after
+ * the read has returned. So that a read never returns such bytes on any JDK, each read checks that its copy reached
+ * its end: a truncation removes a suffix of the file, so if any page the read touched is lost, the page of its last
+ * byte is lost too and that byte is never copied. The read stores a marker in the destination's last byte before the
+ * copy; if the marker is gone after it, the copy completed (the common case, one store and one load). If the marker is
  * still there (the file's byte may simply equal it), the read copies 8 bytes of the file's last page (the
- * <em>canary</em>, whose value is known from the open) into a per-thread array holding their complement: if the
- * file lost any page, the canary copy faults and the array keeps the complement. The read then fails at once with
- * an {@link IOException} naming the
- * file and the offset, after giving the JVM a few points at which to throw the posted {@link InternalError} (which
- * the read catches). In tests on OpenJDK 17 the posted error was always thrown there; a JVM that holds it longer
- * would throw it later, in the reading thread, as before. A truncation that keeps the last page (by less than a
- * page) loses no mapped page: bytes past the new end then read as zeros, which the canary catches only when it
- * changes. A page the kernel cannot read back (a disk I/O error) faults alone, not as a suffix, and is reported only
- * by the JVM's posted {@link InternalError}. Sealed layers are never rewritten in place, which is the intended use.
+ * <em>canary</em>, whose value is known from the open) into a per-thread array holding their complement: if the file
+ * lost any page, the canary copy faults and the array keeps the complement. The read then fails at once with an {@link
+ * IOException} naming the file and the offset, after giving the JVM a few points at which to throw the posted {@link
+ * InternalError} (which the read catches). In tests on OpenJDK 17 the posted error was always thrown there; a JVM that
+ * holds it longer would throw it later, in the reading thread, as before. A truncation that keeps the last page (by
+ * less than a page) loses no mapped page: bytes past the new end then read as zeros, which the canary catches only
+ * when it changes. A page the kernel cannot read back (a disk I/O error) faults alone, not as a suffix: it raises the
+ * same fault, so Java 25 reports it in the read like a truncation, Java 17 only by the JVM's posted {@link
+ * InternalError}. Sealed layers are never rewritten in place, which is the intended use.
  *
- * <p><b>Close and the mapping.</b> Java 17 cannot unmap a file on demand: {@link #close()} makes further reads fail
- * with {@link IllegalStateException} at once (a read already running finishes on the still-valid mapping, so
- * racing close is safe), but the mapping, which holds address space and not memory, is released only when the
- * garbage collector frees the buffers. On Linux the file can be deleted or replaced meanwhile, but a deleted file's
- * disk space is freed only then; on Windows a mapped file cannot be deleted until then. This is why
- * {@link FileDevice} stays the default.
+ * <p><b>Close and the mapping.</b> On Java 22 and later the windows are mapped into a shared {@code Arena} and
+ * {@link #close()} unmaps them at once: a read running at that moment stops with {@link IllegalStateException} (the
+ * JDK's close waits until no thread is inside a copy from the mapping), as do reads after it, so the file can be
+ * deleted and its space is freed right away. Java 17 cannot unmap on demand: there {@link #close()} makes further
+ * reads fail with {@link IllegalStateException} at once (a read already running finishes on the still-valid mapping),
+ * but the mapping, which holds address space and not memory, is released only when the garbage collector frees the
+ * buffers; on Linux the file can be deleted or replaced meanwhile, but a deleted file's disk space is freed only
+ * then, and on Windows a mapped file cannot be deleted until then. {@link #unmapsOnClose()} says which applies.
+ * {@link FileAccess#AUTO} chooses this class only where both this and a synchronous fault report hold.
  */
 public final class MappedFileDevice extends AbstractBlockDevice {
     /** log2 of the window size: 1 GiB. */
     static final int WINDOW_SHIFT = 30;
 
-    private final MappedByteBuffer[] windows;
+    private final ByteBuffer[] windows;
     /** The only window of a file of at most one window, read without the array (one object fewer per read). */
-    private final MappedByteBuffer single;
+    private final ByteBuffer single;
+    /** The shared arena holding the windows (Java 22+), closed by {@link #close()}; null on Java 17. */
+    private final Object arena;
     private final int shift;
     private final long window;
     private final int mask;
     private final long size;
     /** The last window, which holds the canary, and the canary's index in it and its value (see the class doc). */
-    private final MappedByteBuffer last;
+    private final ByteBuffer last;
     private final int canaryAt;
     private final int canaryLength;
     private final long canary;
@@ -65,9 +70,10 @@ public final class MappedFileDevice extends AbstractBlockDevice {
      */
     private static final byte MARK = (byte) 0xA7;
 
-    private MappedFileDevice(MappedByteBuffer[] windows, int shift, long size, String description) {
+    private MappedFileDevice(ByteBuffer[] windows, Object arena, int shift, long size, String description) {
         super(description);
         this.windows = windows;
+        this.arena = arena;
         this.single = windows.length == 1 ? windows[0] : null;
         this.shift = shift;
         this.window = 1L << shift;
@@ -114,12 +120,37 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         if (count > Integer.MAX_VALUE) {
             throw new IOException(description + ": file of " + size + " bytes is too large to map");
         }
-        MappedByteBuffer[] windows = new MappedByteBuffer[(int) count];
-        for (int i = 0; i < windows.length; i++) {
-            long start = (long) i << shift;
-            windows[i] = channel.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
+        ByteBuffer[] windows = new ByteBuffer[(int) count];
+        Object arena = ArenaMaps.AVAILABLE ? ArenaMaps.newArena() : null;
+        try {
+            for (int i = 0; i < windows.length; i++) {
+                long start = (long) i << shift;
+                long length = Math.min(window, size - start);
+                windows[i] = arena != null ? ArenaMaps.mapReadOnly(channel, start, length, arena)
+                        : channel.map(FileChannel.MapMode.READ_ONLY, start, length);
+            }
+            return new MappedFileDevice(windows, arena, shift, size, description);
+        } catch (IOException | RuntimeException | Error e) {
+            if (arena != null) {
+                ArenaMaps.close(arena);
+            }
+            throw e;
         }
-        return new MappedFileDevice(windows, shift, size, description);
+    }
+
+    /**
+     * @return whether {@link #close()} unmaps the file at once (Java 22 and later), rather than leaving that to the
+     *         garbage collector (Java 17 to 21)
+     */
+    public static boolean unmapsOnClose() {
+        return ArenaMaps.AVAILABLE;
+    }
+
+    @Override
+    protected void closeResources() {
+        if (arena != null) {
+            ArenaMaps.close(arena);
+        }
     }
 
     @Override
@@ -129,7 +160,7 @@ public final class MappedFileDevice extends AbstractBlockDevice {
 
     @Override
     protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
-        MappedByteBuffer one = single;
+        ByteBuffer one = single;
         if (one != null) {
             int tail = dstOffset + n - 1;
             try {
@@ -140,6 +171,8 @@ public final class MappedFileDevice extends AbstractBlockDevice {
                 }
             } catch (InternalError e) {
                 throw lostPages(position, n, e);
+            } catch (IllegalStateException e) {
+                throw closedDuringRead(e);
             }
             return n;
         }
@@ -159,6 +192,8 @@ public final class MappedFileDevice extends AbstractBlockDevice {
             }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
+        } catch (IllegalStateException e) {
+            throw closedDuringRead(e);
         }
         return n;
     }
@@ -182,6 +217,8 @@ public final class MappedFileDevice extends AbstractBlockDevice {
             }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
+        } catch (IllegalStateException e) {
+            throw closedDuringRead(e);
         }
         return n;
     }

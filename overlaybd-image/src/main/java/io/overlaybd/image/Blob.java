@@ -60,7 +60,7 @@ public final class Blob implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      */
     public static Blob open(Path path) throws IOException {
-        return open(path, FileAccess.POSITIONAL, Mode.DETECT);
+        return open(path, FileAccess.AUTO, Mode.DETECT);
     }
 
     /** Opens and detects a blob as {@link #open(Path)}, reading the file as {@code access} says. */

@@ -58,12 +58,12 @@ public final class Image implements AutoCloseable {
      * {@code resultFile} receives the outcome (see the class comment).
      */
     public static Image open(List<Path> inputs, boolean writeResult) throws IOException {
-        return open(inputs, writeResult, FileAccess.POSITIONAL);
+        return open(inputs, writeResult, FileAccess.AUTO);
     }
 
     /**
      * Opens a config.json or blob files, as {@link #open(List, boolean)}, reading every blob file as {@code access}
-     * says ({@link FileAccess#MAPPED} for the fastest small reads of sealed layers).
+     * says (the other overloads use {@link FileAccess#AUTO}: mapped on Java 25+, positional before).
      */
     public static Image open(List<Path> inputs, boolean writeResult, FileAccess access) throws IOException {
         return open(inputs, writeResult, access, false);
@@ -130,7 +130,7 @@ public final class Image implements AutoCloseable {
      *                         them is not an LSMT layer
      */
     public static Image openLayers(List<Path> lowestFirst) throws IOException {
-        return openLayers(lowestFirst, FileAccess.POSITIONAL);
+        return openLayers(lowestFirst, FileAccess.AUTO);
     }
 
     /** Opens blob files, lowest layer first, as {@link #openLayers(List)}, reading them as {@code access} says. */
@@ -192,7 +192,7 @@ public final class Image implements AutoCloseable {
      * after the config was read.
      */
     public static Image openConfig(Path configFile, boolean writeResult) throws IOException {
-        return openConfig(configFile, writeResult, FileAccess.POSITIONAL);
+        return openConfig(configFile, writeResult, FileAccess.AUTO);
     }
 
     /**

@@ -53,7 +53,7 @@ public class IndexLookup {
     private final io.overlaybd.lsmt.SegmentVisitor visitor = this::visit;
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup() throws java.io.IOException {
         index = LsmtBenchData.syntheticIndex(segments, 42);
         int n = index.size();
         lo = new long[n];
@@ -83,6 +83,14 @@ public class IndexLookup {
                 }
             }
         }
+        // -Doverlaybd.bench.dump=DIR: the same mappings (16-byte on-disk entries) and queries for refbench lookup
+        long[] pairs = new long[2 * n];
+        for (int i = 0; i < n; i++) {
+            pairs[2 * i] = lo[i];
+            pairs[2 * i + 1] = hi[i];
+        }
+        ZFileBenchInput.dump("index-" + segments + ".map", ZFileBenchInput.u64(pairs));
+        ZFileBenchInput.dump("index-" + segments + ".queries", ZFileBenchInput.u64(queries));
         System.out.printf("%n[IndexLookup] %d segments, %.2f index bytes/segment%n", n, index.bytesPerSegment());
     }
 

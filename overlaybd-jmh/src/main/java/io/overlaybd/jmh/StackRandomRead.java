@@ -1,5 +1,6 @@
 package io.overlaybd.jmh;
 
+import io.overlaybd.core.FileAccess;
 import io.overlaybd.core.FileDevice;
 import io.overlaybd.core.MappedFileDevice;
 import io.overlaybd.core.RandomAccessBlockDevice;
@@ -65,8 +66,11 @@ public class StackRandomRead {
     @Param({"3", "1", "64", "255"})
     public int layers;
 
-    /** How layer files are read: positional reads ({@link FileDevice}) or a mapping ({@link MappedFileDevice}). */
-    @Param({"pread", "mmap"})
+    /**
+     * How layer files are read: positional reads ({@link FileDevice}), a mapping ({@link MappedFileDevice}), or as
+     * {@link FileAccess#AUTO} picks (the SDK's default: mapped on Java 25+, positional before).
+     */
+    @Param({"pread", "mmap", "auto"})
     public String io;
 
     private Path dir;
@@ -90,6 +94,15 @@ public class StackRandomRead {
             offsets = new long[OFFSETS];
             for (int i = 0; i < OFFSETS; i++) {
                 offsets[i] = r.nextLong(SPAN / READ) * READ;
+            }
+            String dump = System.getProperty("overlaybd.bench.dump");
+            if (dump != null) { // for the reference's refbench stack: the same layer files and offsets
+                Path to = Files.createDirectories(Path.of(dump, "stack-" + format + "-" + layers));
+                Files.write(to.resolve("offsets.u64"), ZFileBenchInput.u64(offsets));
+                for (int k = 0; k < layers; k++) {
+                    String name = "l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile");
+                    Files.copy(dir.resolve(name), to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             if (layers != 1 || !format.equals("raw")) {
                 try (LayerStack one = build(dir.resolve("check"), "raw", 1, content, "pread")) {
@@ -138,7 +151,11 @@ public class StackRandomRead {
             }
             Files.delete(data);
             Files.delete(index);
-            RandomAccessBlockDevice blob = io.equals("mmap") ? MappedFileDevice.open(file) : FileDevice.open(file);
+            RandomAccessBlockDevice blob = switch (io) {
+                case "mmap" -> MappedFileDevice.open(file);
+                case "auto" -> FileAccess.AUTO.open(file);
+                default -> FileDevice.open(file);
+            };
             if (!format.equals("raw")) {
                 blob = ZFileDevice.open(blob, true);
             }
