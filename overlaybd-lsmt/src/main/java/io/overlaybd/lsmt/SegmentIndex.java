@@ -9,18 +9,21 @@ import java.util.Objects;
  * An immutable, sorted, non-overlapping segment index (FORMAT.md §2.3, §4): the index of a sealed layer, the merged
  * index of a stack, or a snapshot of a writable layer's replayed log.
  *
- * <p><b>Layout.</b> Entries are kept in their on-disk encoding in two parallel {@code long[]} ({@code lo} =
- * offset|length, {@code hi} = moffset|zeroed|tag): 16 bytes per segment, no object per segment. The arrays are padded
- * with at least 8 padding entries (offset {@code 2^50-1}) to a multiple of 16. A search first reads a bucket table
- * indexed by the high bits of the offset: the span from the first to the last offset is cut into at most
- * {@code size/4} power-of-two buckets, and {@code bucket[b]} is the first entry starting in or after bucket b (at most
- * 1 byte per segment). If the 8th entry from there starts after the sector, the answer is among the 8 entries before
- * it and three branch-free halvings find it: one table int and one or two cache lines of {@code lo} per search, with
- * the {@code hi} line loaded alongside. Crowded buckets (segments are far from uniform in real layers) fall back to a
- * sampled search tree: the offset of every 16th entry in Eytzinger (BFS) order, a perfect binary tree padded with
- * {@code Long.MAX_VALUE} (at most one byte per segment), walked without branches ({@code k = 2k + (key <= x)}), the
- * exit node turned into the block number arithmetically, and a four-step branch-free binary search inside the block's
- * 16 {@code lo} words. See {@link #bytesPerSegment()}.
+ * <p><b>Layout.</b> Entries are kept in their on-disk encoding, interleaved in one {@code long[]}: {@code e[2i]} =
+ * {@code lo} (offset|length) and {@code e[2i+1]} = {@code hi} (moffset|zeroed|tag), so an entry's two words share a
+ * cache line and a page; 16 bytes per segment, no object per segment, and 8 padding entries (offset {@code 2^50-1},
+ * length 0) after the last. A search first reads a bucket table indexed by the high bits of the offset: the span from
+ * the first to the last offset is cut into at most {@code size/4} power-of-two buckets, {@code bucket[b]} is (twice)
+ * the last entry starting at or before bucket b's start, and {@code bucket[nb]} is the last entry (at most 1 byte per
+ * segment in all). The answer for a sector in bucket b lies between {@code bucket[b]} and {@code bucket[b+1]}; when
+ * that is at most 8 entries, three branch-free halvings over their {@code lo} words find it: one table int and the two
+ * or three adjacent cache lines of those 8 entries, which also hold the answer's {@code hi} and its successor, read
+ * together rather than one after another. Crowded buckets (segments are far from uniform in real layers) carry a flag
+ * (the sign bit of {@code bucket[b]}) and fall back to a binary search between the two bounds. At 1M segments the
+ * entries are 16 MiB, beyond the TLB's reach, so nearly every lookup misses once; what limits the rate is how many
+ * instructions the CPU must retire before the next lookups' misses can start. The common path is therefore small
+ * enough (under 325 bytecodes, with few deoptimization points) for the JIT to inline it into the caller's loop, and
+ * the rare paths (crowded buckets, more than one result) are separate methods. See {@link #bytesPerSegment()}.
  *
  * <p><b>Semantics.</b> {@link #ceilingIndex(long)} gives the first entry ending after a sector; {@link #lookup}
  * visits the entries overlapping a range clipped to it (moffset advanced by the cut unless zeroed) without
@@ -30,100 +33,92 @@ import java.util.Objects;
  * <p>Thread-safety: immutable; safe for any number of concurrent readers.
  */
 public final class SegmentIndex {
-    private static final int SHIFT = 4;
-    private static final int FANOUT = 1 << SHIFT;
     private static final long MASK = SegmentMapping.OFFSET_MASK;
     private static final long MOFF = SegmentMapping.MOFFSET_MASK;
     private static final long ZBIT = SegmentMapping.ZEROED_BIT;
-    // a bucket's search window: entries c-1 .. c+6 (three branch-free halvings); entry c+7 tells whether it suffices
-    private static final int WINDOW = 7;
-    // one bucket per four segments at most: 1 byte per segment, and a 1M-segment table fits a 1 MiB L2 (at 1M,
-    // measured 1.5-2.0x binary search against 1.3-1.4x with one bucket per two segments; level below 1M)
+    // padding entries after the last: the bucket search reads up to 7 past its start unguarded, lookup one
+    private static final int PAD = 8;
+    // a bucket whose answers span at most this many entries is searched by the three halvings
+    private static final int WINDOW = 8;
+    // one bucket per four segments at most: 1 byte per segment, and a 1M-segment table fits a 1 MiB L2 (with separate
+    // lo/hi arrays at 1M, measured 1.5-2.0x binary search against 1.3-1.4x with one bucket per two segments). With the
+    // interleaved entries, one bucket per two segments and a 4-entry window measured level with this at 1M, for twice
+    // the table; one per two with the 8-entry window, or one per segment, measured 20-25% slower
     private static final int SEGMENTS_PER_BUCKET = 4;
-    private static final SegmentIndex EMPTY = new SegmentIndex(new long[roundUp(0)], new long[roundUp(0)], 0);
+    // flags a bucket table entry whose bucket's answers span more than WINDOW entries
+    private static final int CROWDED = Integer.MIN_VALUE;
+    // 2 * (size + PAD) longs must fit an array, and twice a position must leave the int's sign bit for CROWDED
+    private static final int MAX_SIZE = (Integer.MAX_VALUE - 8) / 2 - PAD;
+    private static final SegmentIndex EMPTY = new SegmentIndex(new long[2 * PAD], 0);
 
-    private final long[] lo;
-    private final long[] hi;
+    // lo, hi of entry i at 2i, 2i+1; PAD padding entries after the last
+    private final long[] e;
     private final int size;
-    // offsets of lo[16j] in Eytzinger order, index 1..2^height-1 (0 unused); padded with Long.MAX_VALUE
-    private final long[] tree;
-    private final int height;
-    private final int blocks;
-    // bucket table: bucket[b] = first entry whose offset is >= base + (b << shift); see lastStartingAtOrBefore
+    // bucket[b] = 2 * the last entry whose offset is <= base + (b << shift), | CROWDED if bucket[b+1] is more than
+    // WINDOW - 1 entries further; bucket[nb] = 2 * (size - 1)
     private final int[] bucket;
+    // offset of the first entry (0 when empty)
     private final long base;
     private final int shift;
-    private final int lastBucket;
-    private final long zero = 0;
+    // offset of the last entry: sectors beyond it are searched as if at it
+    private final long lastOffset;
 
-    private SegmentIndex(long[] lo, long[] hi, int size) {
-        this.lo = lo;
-        this.hi = hi;
+    // e is padded (length >= 2 * (size + PAD)); its padding is (re)written here
+    private SegmentIndex(long[] e, int size) {
+        this.e = e;
         this.size = size;
-        for (int i = size; i < lo.length; i++) {
-            lo[i] = SegmentMapping.PADDING_LO;
-            hi[i] = 0;
+        for (int i = 2 * size; i < e.length; i += 2) {
+            e[i] = SegmentMapping.PADDING_LO;
+            e[i + 1] = 0;
         }
-        this.blocks = (size + FANOUT - 1) >>> SHIFT;
-        this.height = 32 - Integer.numberOfLeadingZeros(blocks);
-        this.tree = buildTree(lo, blocks, height);
         if (size == 0) {
-            this.bucket = new int[1];
+            this.bucket = new int[2];
             this.base = 0;
             this.shift = 0;
-            this.lastBucket = 0;
+            this.lastOffset = 0;
         } else {
-            long b0 = lo[0] & MASK;
-            long span = (lo[size - 1] & MASK) - b0;
+            long b0 = e[0] & MASK;
+            long last = e[2 * (size - 1)] & MASK;
+            long span = last - b0;
             long maxBuckets = Math.max(1, size / SEGMENTS_PER_BUCKET);
             int s = 0;
             while ((span >>> s) + 1 > maxBuckets) {
                 s++;
             }
             int nb = (int) (span >>> s) + 1;
-            int[] t = new int[nb];
+            int[] t = new int[nb + 1];
             int i = 0;
             for (int b = 0; b < nb; b++) {
                 long start = b0 + ((long) b << s);
-                while (i < size && (lo[i] & MASK) < start) {
+                while (i + 1 < size && (e[2 * (i + 1)] & MASK) <= start) {
                     i++;
                 }
-                t[b] = i;
+                t[b] = 2 * i;
+            }
+            t[nb] = 2 * (size - 1);
+            for (int b = 0; b < nb; b++) {
+                if (t[b + 1] - t[b] > 2 * (WINDOW - 1)) {
+                    t[b] |= CROWDED;
+                }
             }
             this.bucket = t;
             this.base = b0;
             this.shift = s;
-            this.lastBucket = nb - 1;
+            this.lastOffset = last;
         }
     }
 
-    private static long[] buildTree(long[] lo, int blocks, int height) {
-        long[] t = new long[1 << height];
-        Arrays.fill(t, Long.MAX_VALUE);
-        // in-order traversal of the perfect tree assigns the sorted keys; iterative, depth <= 31
-        int[] stack = new int[33];
-        int sp = 0;
-        int k = 1;
-        int next = 0;
-        int nodes = t.length - 1;
-        while (sp > 0 || k <= nodes) {
-            while (k <= nodes) {
-                stack[sp++] = k;
-                k <<= 1;
-            }
-            k = stack[--sp];
-            if (next < blocks) {
-                t[k] = lo[next << SHIFT] & MASK;
-            }
-            next++;
-            k = (k << 1) + 1;
+    // an interleaved, padded copy of lo/hi[0..n)
+    private static long[] interleave(long[] lo, long[] hi, int n) {
+        if (n > MAX_SIZE) {
+            throw new IllegalArgumentException("an index holds at most " + MAX_SIZE + " entries, not " + n);
         }
-        return t;
-    }
-
-    private static int roundUp(int n) {
-        // at least WINDOW + 1 padding entries after the last one: the bucket search reads them unguarded
-        return (n + WINDOW + FANOUT) & -FANOUT;
+        long[] e = new long[2 * (n + PAD)];
+        for (int i = 0; i < n; i++) {
+            e[2 * i] = lo[i];
+            e[2 * i + 1] = hi[i];
+        }
+        return e;
     }
 
     /** @return the empty index. */
@@ -138,8 +133,7 @@ public final class SegmentIndex {
         if (n == 0) {
             return EMPTY;
         }
-        int cap = roundUp(n);
-        return new SegmentIndex(Arrays.copyOf(lo, cap), Arrays.copyOf(hi, cap), n);
+        return new SegmentIndex(interleave(lo, hi, n), n);
     }
 
     /**
@@ -149,8 +143,8 @@ public final class SegmentIndex {
      */
     public static SegmentIndex of(List<SegmentMapping> mappings) {
         int n = mappings.size();
-        long[] l = new long[roundUp(n)];
-        long[] h = new long[l.length];
+        long[] l = new long[n];
+        long[] h = new long[n];
         for (int i = 0; i < n; i++) {
             SegmentMapping m = mappings.get(i);
             l[i] = m.lo();
@@ -199,43 +193,43 @@ public final class SegmentIndex {
 
     /** @return the first sector of segment {@code i}. */
     public long offset(int i) {
-        return lo[Objects.checkIndex(i, size)] & MASK;
+        return e[2 * Objects.checkIndex(i, size)] & MASK;
     }
 
     /** @return the length in sectors of segment {@code i}. */
     public int length(int i) {
-        return (int) (lo[Objects.checkIndex(i, size)] >>> 50);
+        return (int) (e[2 * Objects.checkIndex(i, size)] >>> 50);
     }
 
     /** @return the exclusive end sector of segment {@code i}. */
     public long end(int i) {
-        long l = lo[Objects.checkIndex(i, size)];
+        long l = e[2 * Objects.checkIndex(i, size)];
         return (l & MASK) + (l >>> 50);
     }
 
     /** @return the moffset of segment {@code i}. */
     public long moffset(int i) {
-        return hi[Objects.checkIndex(i, size)] & MOFF;
+        return e[2 * Objects.checkIndex(i, size) + 1] & MOFF;
     }
 
     /** @return whether segment {@code i} is zeroed. */
     public boolean zeroed(int i) {
-        return (hi[Objects.checkIndex(i, size)] & ZBIT) != 0;
+        return (e[2 * Objects.checkIndex(i, size) + 1] & ZBIT) != 0;
     }
 
     /** @return the tag of segment {@code i}. */
     public int tag(int i) {
-        return (int) (hi[Objects.checkIndex(i, size)] >>> 56);
+        return (int) (e[2 * Objects.checkIndex(i, size) + 1] >>> 56);
     }
 
     /** @return the encoded low word (offset, length) of segment {@code i}. */
     public long lo(int i) {
-        return lo[Objects.checkIndex(i, size)];
+        return e[2 * Objects.checkIndex(i, size)];
     }
 
     /** @return the encoded high word (moffset, zeroed, tag) of segment {@code i}. */
     public long hi(int i) {
-        return hi[Objects.checkIndex(i, size)];
+        return e[2 * Objects.checkIndex(i, size) + 1];
     }
 
     /** @return segment {@code i} as a record. */
@@ -247,7 +241,7 @@ public final class SegmentIndex {
     public List<SegmentMapping> toList() {
         List<SegmentMapping> out = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            out.add(SegmentMapping.of(lo[i], hi[i]));
+            out.add(SegmentMapping.of(e[2 * i], e[2 * i + 1]));
         }
         return out;
     }
@@ -257,73 +251,53 @@ public final class SegmentIndex {
      * there is none; the segment at that position overlaps {@code sector} iff its offset is {@code <= sector}
      */
     public int ceilingIndex(long sector) {
-        int p = lastStartingAtOrBefore(sector);
-        if (p < 0) {
-            return 0;
-        }
-        long l = lo[p];
-        return (l & MASK) + (l >>> 50) > sector ? p : p + 1;
+        return sector < 0 ? 0 : Math.min(firstPair(sector) >>> 1, size);
     }
 
-    /** @return the last position whose offset is {@code <= x}, or -1. */
-    int lastStartingAtOrBefore(long x) {
-        if (size == 0 || x < 0) {
-            return -1;
-        }
-        // valid offsets are < 2^50-1 and padding has 2^50-1: clamping keeps "offset <= x" for every real entry
-        if (x >= LsmtFormat.INVALID_OFFSET) {
-            x = LsmtFormat.INVALID_OFFSET - 1;
-        }
-        long d = x - base;
-        if (d < 0) {
-            return -1;
-        }
-        long y = x + 1;
-        long[] a = lo;
-        int c = bucket[(int) Math.min(d >>> shift, lastBucket)];
-        // entries before c start before the bucket, entries c.. at or after its start. hi[c] is loaded alongside
-        // (folded in through a field that is always zero; Java has no prefetch): the answer's hi word is almost
-        // always on its cache line, and its miss now overlaps lo's instead of following it
-        c += (int) (hi[c] & zero);
-        if ((((a[c + WINDOW] & MASK) - y) >>> 63) == 0) {
-            // entry c+7 starts after x, so the answer is in c-1 .. c+6
-            int q = c - 1;
+    /** @return twice the position of the first segment ending after {@code x >= 0}, or {@code 2 * size}. */
+    private int firstPair(long x) {
+        int q = lastPair(x);
+        long l = e[q];
+        // the entry ends at or before x: the answer is the next one
+        return q + ((int) (((l & MASK) + (l >>> 50) - x - 1) >>> 63) << 1);
+    }
+
+    /**
+     * @return twice the position of the last segment starting at or before {@code x >= 0}, or 0 if there is none
+     * (the first segment then ends after {@code x})
+     */
+    private int lastPair(long x) {
+        long[] a = e;
+        // clamped to [first offset, last offset]: every entry starting at or before x starts at or before xs, and
+        // before the first entry the search finds entry 0, which ends after x
+        long xs = Math.max(Math.min(x, lastOffset), base);
+        int[] t = bucket;
+        int b = (int) ((xs - base) >>> shift);
+        // the last entry starting at or before xs is one of bucket[b] .. bucket[b+1] (twice their positions)
+        int q = t[b];
+        long y = xs + 1;
+        if (q >= 0) {
+            // not crowded: that is one of the 8 entries from q (entries after bucket[b+1] start after xs). (key - y)
+            // >>> 63 is 1 iff key <= xs (keys and y in [0, 2^50])
+            q += (int) (((a[q + 8] & MASK) - y) >>> 63) << 3;
             q += (int) (((a[q + 4] & MASK) - y) >>> 63) << 2;
             q += (int) (((a[q + 2] & MASK) - y) >>> 63) << 1;
-            q += (int) (((a[q + 1] & MASK) - y) >>> 63);
             return q;
         }
-        // a crowded bucket: the Eytzinger tree
-        return treeSearch(y);
+        return crowded(q & ~CROWDED, t[b + 1] & ~CROWDED, y);
     }
 
-    private int treeSearch(long y) {
-        long[] t = tree;
-        int nodes = t.length - 1;
-        int k = 1;
-        // (key - y) >>> 63 is 1 iff key <= x (keys >= 0, y <= 2^50): go right past keys <= x
-        while (k <= nodes) {
-            k = (k << 1) + (int) ((t[k] - y) >>> 63);
+    // a crowded bucket: the last of q .. r (twice the positions) whose offset is < y, given that q's is
+    private int crowded(int q, int r, long y) {
+        long[] a = e;
+        while (q < r) {
+            int m = ((q + r + 2) >>> 2) << 1;
+            if ((a[m] & MASK) < y) {
+                q = m;
+            } else {
+                r = m - 2;
+            }
         }
-        // drop the trailing right turns and the last left turn: k = first key > x (0 if none)
-        k >>>= Integer.numberOfTrailingZeros(~k) + 1;
-        int rank;
-        if (k == 0) {
-            rank = blocks;
-        } else {
-            int d = 31 - Integer.numberOfLeadingZeros(k);
-            rank = Math.min(blocks, ((((k - (1 << d)) << 1) + 1) << (height - 1 - d)) - 1);
-        }
-        if (rank == 0) {
-            return -1;
-        }
-        // block rank-1 starts at or before x: find the last of its 16 entries that does
-        long[] a = lo;
-        int q = (rank - 1) << SHIFT;
-        q += (int) (((a[q + 8] & MASK) - y) >>> 63) << 3;
-        q += (int) (((a[q + 4] & MASK) - y) >>> 63) << 2;
-        q += (int) (((a[q + 2] & MASK) - y) >>> 63) << 1;
-        q += (int) (((a[q + 1] & MASK) - y) >>> 63);
         return q;
     }
 
@@ -340,22 +314,20 @@ public final class SegmentIndex {
             return 0;
         }
         long qend = offsetSector + lengthSectors;
+        long[] a = e;
         int n = 0;
-        int p = lastStartingAtOrBefore(offsetSector);
-        int first = p < 0 ? 0 : p + (int) ((offsetSector - SegmentMapping.endOf(lo[p])) >>> 63 ^ 1);
-        for (int i = first; i < size; i++) {
-            long l = lo[i];
+        for (int i = firstPair(offsetSector), end = 2 * size; i < end; i += 2) {
+            long l = a[i];
             long off = l & MASK;
             if (off >= qend) {
                 break;
             }
-            long end = off + (l >>> 50);
-            long h = hi[i];
+            long h = a[i + 1];
             long s = Math.max(off, offsetSector);
-            long e = Math.min(end, qend);
+            long t = Math.min(off + (l >>> 50), qend);
             boolean z = (h & ZBIT) != 0;
             long mo = (h & MOFF) + (z ? 0 : s - off);
-            visitor.mapping(s, (int) (e - s), mo, z, (int) (h >>> 56));
+            visitor.mapping(s, (int) (t - s), mo, z, (int) (h >>> 56));
             n++;
         }
         return n;
@@ -372,44 +344,88 @@ public final class SegmentIndex {
      */
     public int lookup(long offsetSector, long lengthSectors, long[] outLo, long[] outHi, int outOffset,
                       int maxCount) {
-        checkQuery(offsetSector, lengthSectors);
-        Objects.checkFromIndexSize(outOffset, maxCount, outLo.length);
-        Objects.checkFromIndexSize(outOffset, maxCount, outHi.length);
-        if (maxCount == 0 || lengthSectors == 0) {
-            return 0;
-        }
-        int p = lastStartingAtOrBefore(offsetSector);
-        int i = p < 0 ? 0 : p + (int) ((offsetSector - SegmentMapping.endOf(lo[p])) >>> 63 ^ 1);
-        if (i >= size) {
-            return 0;
-        }
+        // this method and lastPair stay under the JIT's inlining limits (325 bytecodes, 2500 bytes of compiled code):
+        // inlined into the caller's loop, a lookup is few enough instructions for the next lookups' misses to start
+        // while this one's is out
         long qend = offsetSector + lengthSectors;
+        checkLookup(offsetSector, lengthSectors, outLo, outHi, outOffset, maxCount);
+        if (maxCount == 0 | lengthSectors == 0) {
+            return 0;
+        }
+        long[] a = e;
+        int q = lastPair(offsetSector);
+        // entry q, the next one and the one after's lo, loaded together rather than after choosing between them (the
+        // entries after the last are padding)
+        long l0 = a[q];
+        long h0 = a[q + 1];
+        long l1 = a[q + 2];
+        long h1 = a[q + 3];
+        long l2 = a[q + 4];
+        // x past entry q's end: the first candidate is the next entry
+        boolean past = (l0 & MASK) + (l0 >>> 50) <= offsetSector;
+        long l = past ? l1 : l0;
+        long h = past ? h1 : h0;
+        long next = past ? l2 : l1;
+        int i = past ? q + 2 : q;
+        if (i >= 2 * size) {
+            return 0;
+        }
         // the first candidate is written unconditionally and counted only if it starts before the end: no branch
         // on the hole/hit outcome, which is unpredictable for random queries
-        long l = lo[i];
         long off = l & MASK;
-        long h = hi[i];
         long s = Math.max(off, offsetSector);
-        long e = Math.min(off + (l >>> 50), qend);
-        outLo[outOffset] = s | ((e - s) << 50);
-        outHi[outOffset] = h + ((h & ZBIT) != 0 ? 0 : s - off);
-        int n = (int) ((off - qend) >>> 63);
-        for (int j = i + 1; j < size && n < maxCount; j++) {
-            l = lo[j];
-            off = l & MASK;
+        long t = Math.min(off + (l >>> 50), qend);
+        outLo[outOffset] = s | ((t - s) << 50);
+        // the cut advances a data segment's moffset (h << 8 >> 63 is -1 iff zeroed)
+        outHi[outOffset] = h + ((s - off) & ~(h << 8 >> 63));
+        if ((next & MASK) < qend && maxCount > 1) {
+            return more(i + 2, qend, outLo, outHi, outOffset, maxCount);
+        }
+        return (int) ((off - qend) >>> 63);
+    }
+
+    // the first result is written and counted: the rest from entry j / 2 on
+    private int more(int j, long qend, long[] outLo, long[] outHi, int outOffset, int maxCount) {
+        long[] a = e;
+        int n = 1;
+        for (int end = 2 * size; j < end && n < maxCount; j += 2) {
+            long l = a[j];
+            long off = l & MASK;
             if (off >= qend) {
                 break;
             }
             outLo[outOffset + n] = off | ((Math.min(off + (l >>> 50), qend) - off) << 50);
-            outHi[outOffset + n] = hi[j];
+            outHi[outOffset + n] = a[j + 1];
             n++;
         }
         return n;
     }
 
+    private static void checkLookup(long offsetSector, long lengthSectors, long[] outLo, long[] outHi, int outOffset,
+                                    int maxCount) {
+        // one branch (non-short-circuit |): fewer deoptimization stubs keep the compiled lookup small enough to inline
+        if ((offsetSector | lengthSectors | (offsetSector + lengthSectors)) < 0
+                | ((outOffset | maxCount) < 0 | outOffset > outLo.length - maxCount
+                | outOffset > outHi.length - maxCount)) {
+            if ((offsetSector | lengthSectors | (offsetSector + lengthSectors)) < 0) {
+                throw badQuery(offsetSector, lengthSectors);
+            }
+            throw badWindow(outOffset, maxCount, outLo.length, outHi.length);
+        }
+    }
+
+    private static IllegalArgumentException badQuery(long offsetSector, long lengthSectors) {
+        return new IllegalArgumentException("bad query [" + offsetSector + ", +" + lengthSectors + ")");
+    }
+
+    private static IndexOutOfBoundsException badWindow(int outOffset, int maxCount, int loLength, int hiLength) {
+        return new IndexOutOfBoundsException("output window [" + outOffset + ", +" + maxCount + ") out of bounds for "
+                + "lengths " + loLength + " and " + hiLength);
+    }
+
     private static void checkQuery(long offsetSector, long lengthSectors) {
         if (offsetSector < 0 || lengthSectors < 0 || offsetSector + lengthSectors < 0) {
-            throw new IllegalArgumentException("bad query [" + offsetSector + ", +" + lengthSectors + ")");
+            throw badQuery(offsetSector, lengthSectors);
         }
     }
 
@@ -451,10 +467,9 @@ public final class SegmentIndex {
             SegmentIndex idx = lv[level];
             long tagBits = (long) level << 56;
             long cur = b;
-            long[] l0 = idx.lo;
-            long[] h0 = idx.hi;
-            for (int i = idx.ceilingIndex(b), n = idx.size; i < n; i++) {
-                long l = l0[i];
+            long[] a = idx.e;
+            for (int i = idx.firstPair(b), n = 2 * idx.size; i < n; i += 2) {
+                long l = a[i];
                 long off = l & MASK;
                 if (off >= e) {
                     break;
@@ -464,7 +479,7 @@ public final class SegmentIndex {
                     cur = off;
                 }
                 long t = Math.min(off + (l >>> 50), e);
-                long h = h0[i];
+                long h = a[i + 1];
                 long mo = (h & ZBIT) != 0 ? (h & MOFF) : (h & MOFF) + (cur - off);
                 out.add(cur | ((t - cur) << 50), mo | (h & ZBIT) | tagBits);
                 cur = t;
@@ -489,8 +504,8 @@ public final class SegmentIndex {
             return this;
         }
         Compactor c = new Compactor(new MappingBuffer(size, Integer.MAX_VALUE));
-        for (int i = 0; i < size; i++) {
-            c.add(lo[i], hi[i]);
+        for (int i = 0; i < 2 * size; i += 2) {
+            c.add(e[i], e[i + 1]);
         }
         MappingBuffer b = c.finish();
         return b.size == size ? this : b.toIndex();
@@ -541,18 +556,21 @@ public final class SegmentIndex {
         if (tag < 0 || tag > 255) {
             throw new IllegalArgumentException("tag " + tag);
         }
-        long[] h = Arrays.copyOf(hi, size);
-        for (int i = 0; i < size; i++) {
-            h[i] = SegmentMapping.withTag(h[i], tag);
+        if (size == 0) {
+            return EMPTY;
         }
-        return ofTrusted(lo, h, size);
+        long[] t = Arrays.copyOf(e, 2 * (size + PAD));
+        for (int i = 1; i < 2 * size; i += 2) {
+            t[i] = SegmentMapping.withTag(t[i], tag);
+        }
+        return new SegmentIndex(t, size);
     }
 
     /** @return the number of zeroed segments. */
     public int zeroedCount() {
         int n = 0;
         for (int i = 0; i < size; i++) {
-            if ((hi[i] & ZBIT) != 0) {
+            if ((e[2 * i + 1] & ZBIT) != 0) {
                 n++;
             }
         }
@@ -563,8 +581,8 @@ public final class SegmentIndex {
     public long dataSectors() {
         long n = 0;
         for (int i = 0; i < size; i++) {
-            if ((hi[i] & ZBIT) == 0) {
-                n += lo[i] >>> 50;
+            if ((e[2 * i + 1] & ZBIT) == 0) {
+                n += e[2 * i] >>> 50;
             }
         }
         return n;
@@ -574,17 +592,17 @@ public final class SegmentIndex {
     public long mappedSectors() {
         long n = 0;
         for (int i = 0; i < size; i++) {
-            n += lo[i] >>> 50;
+            n += e[2 * i] >>> 50;
         }
         return n;
     }
 
-    /** @return the approximate heap bytes held by this index (entry arrays, bucket table and search tree). */
+    /** @return the approximate heap bytes held by this index (entry array and bucket table). */
     public long memoryBytes() {
-        return 16L * lo.length + 8L * tree.length + 4L * bucket.length + 128;
+        return 8L * e.length + 4L * bucket.length + 96;
     }
 
-    /** @return {@link #memoryBytes()} per segment (17.2 to 18 for large indexes), or 0 when empty. */
+    /** @return {@link #memoryBytes()} per segment (16.5 to 17 for large indexes), or 0 when empty. */
     public double bytesPerSegment() {
         return size == 0 ? 0 : (double) memoryBytes() / size;
     }
@@ -599,15 +617,14 @@ public final class SegmentIndex {
             return false;
         }
         SegmentIndex x = (SegmentIndex) o;
-        return size == x.size && Arrays.equals(lo, 0, size, x.lo, 0, size)
-                && Arrays.equals(hi, 0, size, x.hi, 0, size);
+        return size == x.size && Arrays.equals(e, 0, 2 * size, x.e, 0, 2 * size);
     }
 
     @Override
     public int hashCode() {
         int h = size;
         for (int i = 0; i < size; i++) {
-            h = 31 * h + Long.hashCode(lo[i]) * 17 + Long.hashCode(hi[i]);
+            h = 31 * h + Long.hashCode(e[2 * i]) * 17 + Long.hashCode(e[2 * i + 1]);
         }
         return h;
     }
@@ -616,7 +633,7 @@ public final class SegmentIndex {
     public String toString() {
         StringBuilder sb = new StringBuilder("SegmentIndex[").append(size).append(" segments");
         for (int i = 0; i < Math.min(size, 8); i++) {
-            sb.append(i == 0 ? ": " : " | ").append(SegmentMapping.of(lo[i], hi[i]));
+            sb.append(i == 0 ? ": " : " | ").append(SegmentMapping.of(e[2 * i], e[2 * i + 1]));
         }
         return sb.append(size > 8 ? " | ...]" : "]").toString();
     }

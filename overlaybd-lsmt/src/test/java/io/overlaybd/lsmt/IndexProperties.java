@@ -70,11 +70,11 @@ class IndexProperties {
     }
 
     /**
-     * Deep trees: 1,048,593 segments (a 17-level search tree over the 16-entry blocks) and sizes around the
-     * powers of two and 16, every answer against a plain binary search over the segment ends.
+     * Sizes up to 1,048,593 segments and around the powers of two and 16, every answer against a plain binary search
+     * over the segment ends.
      */
     @Example
-    void ceilingIndexEqualsBinarySearchAcrossTreeDepths() {
+    void ceilingIndexEqualsBinarySearchAcrossSizes() {
         for (int n : new int[] {16 * 16, 16 * 16 + 1, 16 * 256, 16 * 256 + 1, 16 * 4096 + 1, (1 << 20) + 17}) {
             SegmentIndex idx = randomIndex(n, n, 63, 128, 3);
             long[] ends = new long[n];
@@ -89,8 +89,8 @@ class IndexProperties {
                 assertThat(idx.ceilingIndex(x)).as("n=%d x=%d", n, x).isEqualTo(want);
             }
             if (n > 60_000) {
-                // 16 bytes of entries, at most 1 of bucket table, under a byte of tree
-                assertThat(idx.bytesPerSegment()).as("n=%d", n).isBetween(16.4, 18.1);
+                // 16 bytes of entries, at most 1 of bucket table
+                assertThat(idx.bytesPerSegment()).as("n=%d", n).isBetween(16.4, 17.1);
             }
         }
     }
@@ -172,6 +172,56 @@ class IndexProperties {
         }
         assertThat(SegmentIndex.empty().ceilingIndex(r.nextLong() & Long.MAX_VALUE)).isZero();
         assertThat(SegmentIndex.empty().lookup(5, 10, outLo, outHi, 0, 8)).isZero();
+    }
+
+    /**
+     * The bucket search's two paths and the edge between them: unit segments every 32 sectors (four to a 128-sector
+     * bucket), plus a run of k = 0..31 unit segments packed into one gap, so that a bucket's answers number from 5 to
+     * 36 and cross the 8-entry window; the run at the start, inside and at the end of a bucket and next to the first
+     * and last bucket, and for odd k a second run in the next bucket (two crowded buckets in a row). Every sector
+     * around the runs, against the oracle.
+     */
+    @Example
+    void bucketWindowAndCrowdedBucketsAgainstOracle() {
+        int base = 4096;
+        long start = 1000;
+        for (int k = 0; k <= 31; k++) {
+            for (int g : new int[] {0, 1, 2, 3, 4 * 300 + 1, 4 * 300 + 3, base - 2, base - 1}) {
+                List<SegmentMapping> ms = new ArrayList<>(base + k);
+                for (int i = 0; i < base; i++) {
+                    long off = start + 32L * i;
+                    ms.add(new SegmentMapping(off, 1, 8 + 64L * i, i % 3 == 0, i & 255));
+                    if (i == g || (k % 2 == 1 && i == g + 4)) {
+                        for (int j = 0; j < k; j++) {
+                            ms.add(new SegmentMapping(off + 1 + j, 1, 8 + 64L * i + 1 + j, j % 4 == 1, j));
+                        }
+                    }
+                }
+                SegmentIndex idx = SegmentIndex.of(ms);
+                int size = idx.size();
+                long[] ends = new long[size];
+                for (int i = 0; i < size; i++) {
+                    ends[i] = idx.end(i);
+                }
+                List<SegmentMapping> all = idx.toList();
+                long[] outLo = new long[4];
+                long[] outHi = new long[4];
+                long from = Math.max(0, start + 32L * g - 160);
+                for (long x = from; x < start + 32L * g + 320; x++) {
+                    assertThat(idx.ceilingIndex(x)).as("k=%d g=%d x=%d", k, g, x).isEqualTo(firstGreater(ends, x));
+                    for (long ql : new long[] {1, 3, 40}) {
+                        List<SegmentMapping> want = scan(all, x, ql);
+                        int got = idx.lookup(x, ql, outLo, outHi, 0, 4);
+                        assertThat(got).as("k=%d g=%d x=%d+%d", k, g, x, ql).isEqualTo(Math.min(4, want.size()));
+                        for (int i = 0; i < got; i++) {
+                            assertThat(SegmentMapping.of(outLo[i], outHi[i])).as("k=%d g=%d x=%d+%d", k, g, x, ql)
+                                    .isEqualTo(want.get(i));
+                        }
+                    }
+                }
+                assertThat(idx.bytesPerSegment()).isBetween(16.0, 17.2);
+            }
+        }
     }
 
     private static int firstGreater(long[] sorted, long x) {
