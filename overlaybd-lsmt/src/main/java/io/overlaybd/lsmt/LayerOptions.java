@@ -11,9 +11,12 @@ public record LayerOptions(long maxIndexEntries) {
     /** The defaults. */
     public static final LayerOptions DEFAULTS = new LayerOptions(LsmtFormat.MAX_SEALED_INDEX_ENTRIES);
 
-    /** @throws IllegalArgumentException if the cap is negative or above 2^31 - 64 */
+    /**
+     * @throws IllegalArgumentException if the cap is negative or above what one in-memory index holds (about
+     *                                  1.07e9 entries), so that a file within the cap never fails to load for size
+     */
     public LayerOptions {
-        if (maxIndexEntries < 0 || maxIndexEntries > Integer.MAX_VALUE - 64) {
+        if (maxIndexEntries < 0 || maxIndexEntries > SegmentIndex.MAX_SIZE) {
             throw new IllegalArgumentException("maxIndexEntries " + maxIndexEntries);
         }
     }

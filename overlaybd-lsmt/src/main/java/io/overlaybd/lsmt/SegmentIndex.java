@@ -48,7 +48,7 @@ public final class SegmentIndex {
     // flags a bucket table entry whose bucket's answers span more than WINDOW entries
     private static final int CROWDED = Integer.MIN_VALUE;
     // 2 * (size + PAD) longs must fit an array, and twice a position must leave the int's sign bit for CROWDED
-    private static final int MAX_SIZE = (Integer.MAX_VALUE - 8) / 2 - PAD;
+    static final int MAX_SIZE = (Integer.MAX_VALUE - 8) / 2 - PAD;
     private static final SegmentIndex EMPTY = new SegmentIndex(new long[2 * PAD], 0);
 
     // lo, hi of entry i at 2i, 2i+1; PAD padding entries after the last
