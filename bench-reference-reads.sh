@@ -24,6 +24,9 @@
 #   index  a full lookup() of 8 sectors (search and clipped results) at 1k / 10k / 100k / 1M segments: SDK (and its
 #          in-run binary search) vs refbench lookup on the same entries and queries (its create_memory_index and
 #          merge_memory_indexes indexes; the merged one is the reference's AVX-512 B+-tree when the CPU has it).
+#   lz4    LZ4 block compression (4 and 64 KiB blocks) of the same 16 MiB: the SDK's JNI encoder (lz4-java's
+#          LZ4_compress_default) vs the reference's vendored lz4.c (REF_DIR/src/overlaybd/src/overlaybd/zfile/lz4),
+#          compiled with -O2 -DNDEBUG into a small driver written by this script (median of 15 passes of 16 MiB).
 # Report: the load average before and after each case, medians of the refbench repeats, JMH score ± error, and the
 # SDK / reference ratio. Quote only ratios from one sitting on a quiet machine.
 set -euo pipefail
@@ -34,7 +37,7 @@ OUT=${2:-${TMPDIR:-/tmp}/bench-reference-reads}
 REPS=${REPS:-15}
 NOPS=${NOPS:-200000}
 JMH_ARGS=${JMH_ARGS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"}
-CASES=${CASES:-"zfile stack index"}
+CASES=${CASES:-"zfile stack index lz4"}
 JAVA17=${JAVA17:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=$HERE/overlaybd-jmh/target/benchmarks.jar
@@ -140,6 +143,52 @@ for c in $CASES; do
       [ -f "$DUMP/index-$n.map" ] || continue # a JMH_ARGS -p segments=... ran fewer sizes
       ref "index-$n" "$REF/refbench" lookup "$DUMP/index-$n.map" "$DUMP/index-$n.queries" "$REPS"
     done
+    say "   load after $(load)"
+    ;;
+  lz4)
+    say "== lz4: block compression of 16 MiB of mixed content; load before $(load)"
+    for jv in $JAVAS; do
+      v=${jv%%:*}; j=${jv#*:}
+      jmh "lz4-j$v" "$j" 'Lz4BlockCompress' -p encoder=jni
+    done
+    src=$REF/src/overlaybd/src/overlaybd/zfile/lz4
+    if [ -f "$src/lz4.c" ]; then
+      cat > "$DUMP/lz4drv.c" <<'CSRC'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "lz4.h"
+int main(int argc, char **argv) {
+    FILE *f = fopen(argv[1], "rb");
+    int bs = atoi(argv[2]);
+    if (!f || bs <= 0) return 2;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *in = malloc(n), *out = malloc(LZ4_compressBound(bs));
+    if (fread(in, 1, n, f) != (size_t)n) return 1;
+    double t[16];
+    long long sink = 0;
+    for (int r = 0; r < 16; r++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (long p = 0; p + bs <= n; p += bs) sink += LZ4_compress_default(in + p, out, bs, LZ4_compressBound(bs));
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+        t[r] = s;
+    }
+    for (int i = 2; i < 16; i++) /* sort passes 1..15 (pass 0 warms up) */
+        for (int j = i; j > 1 && t[j] < t[j - 1]; j--) { double x = t[j]; t[j] = t[j - 1]; t[j - 1] = x; }
+    printf("liblz4 (the reference's lz4.c) block %d: median %.3f GB/s, min %.3f, max %.3f (15 passes, sink %lld)\n",
+           bs, n / t[8] / 1e9, n / t[15] / 1e9, n / t[1] / 1e9, sink);
+    return 0;
+}
+CSRC
+      gcc -O2 -DNDEBUG -I"$src" -o "$DUMP/lz4drv" "$DUMP/lz4drv.c" "$src/lz4.c"
+      for bs in 4096 65536; do "$DUMP/lz4drv" "$DUMP/lz4-input.bin" "$bs" | sed 's/^/  REF /' | tee -a "$LOG"; done
+    else
+      say "  (no reference lz4.c under $src: skipped)"
+    fi
     say "   load after $(load)"
     ;;
   *) echo "unknown case $c"; exit 2 ;;

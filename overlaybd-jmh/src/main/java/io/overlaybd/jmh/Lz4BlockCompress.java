@@ -48,8 +48,9 @@ public class Lz4BlockCompress {
     private LZ4Compressor lz4;
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup() throws java.io.IOException {
         content = Arrays.copyOf(ZFileBenchInput.content(), SIZE);
+        ZFileBenchInput.dump("lz4-input.bin", content); // for bench-reference-reads.sh's liblz4 driver
         lz4 = encoder.equals("jni") ? LZ4Factory.nativeInstance().fastCompressor()
                 : LZ4Factory.safeInstance().fastCompressor();
         out = new byte[lz4.maxCompressedLength(blockSize)];
