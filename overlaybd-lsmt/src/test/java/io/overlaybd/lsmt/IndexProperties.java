@@ -77,10 +77,7 @@ class IndexProperties {
     void ceilingIndexEqualsBinarySearchAcrossSizes() {
         for (int n : new int[] {16 * 16, 16 * 16 + 1, 16 * 256, 16 * 256 + 1, 16 * 4096 + 1, (1 << 20) + 17}) {
             SegmentIndex idx = randomIndex(n, n, 63, 128, 3);
-            long[] ends = new long[n];
-            for (int i = 0; i < n; i++) {
-                ends[i] = idx.end(i);
-            }
+            long[] ends = ends(idx);
             Random r = new Random(n);
             long limit = ends[n - 1] + 10;
             for (int q = 0; q < 20_000; q++) {
@@ -133,10 +130,7 @@ class IndexProperties {
         }
         SegmentIndex idx = SegmentIndex.of(ms);
         int size = idx.size();
-        long[] ends = new long[size];
-        for (int i = 0; i < size; i++) {
-            ends[i] = idx.end(i);
-        }
+        long[] ends = ends(idx);
         List<SegmentMapping> all = idx.toList();
         long[] outLo = new long[8];
         long[] outHi = new long[8];
@@ -198,11 +192,7 @@ class IndexProperties {
                     }
                 }
                 SegmentIndex idx = SegmentIndex.of(ms);
-                int size = idx.size();
-                long[] ends = new long[size];
-                for (int i = 0; i < size; i++) {
-                    ends[i] = idx.end(i);
-                }
+                long[] ends = ends(idx);
                 List<SegmentMapping> all = idx.toList();
                 long[] outLo = new long[4];
                 long[] outHi = new long[4];
@@ -379,5 +369,14 @@ class IndexProperties {
             a[i] = x.hi(i);
         }
         return a;
+    }
+
+    /** The end (offset + length) of every entry, for the oracles. */
+    private static long[] ends(SegmentIndex idx) {
+        long[] ends = new long[idx.size()];
+        for (int i = 0; i < ends.length; i++) {
+            ends[i] = idx.end(i);
+        }
+        return ends;
     }
 }
