@@ -9,8 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * Regression input: remote reads while every worker of the common {@code ForkJoinPool} is blocked (as when a serve
- * command runs in a pool task). On Java 25 the HTTP client completes {@code sendAsync}'s future on that pool, so the
+ * Regression input: remote reads, behind a Bearer token challenge, while every worker of the common
+ * {@code ForkJoinPool} is blocked (as when a serve command runs in a pool task). On Java 25 the HTTP client completes {@code sendAsync}'s future on that pool, so the
  * reads waited for answers that had arrived, until the read timeout. Run in the test JVM and, by
  * {@link BusyCommonPoolTest}, in a child JVM of Java 25; prints {@code PASS} and exits 0, or exits 1 naming the
  * failure. Argument: a scratch directory.
@@ -47,7 +47,25 @@ public final class BusyCommonPoolProbe {
             });
         }
         busy.await();
-        try (TestServers.Server server = TestServers.start(new TestServers.FileServer(dir))) {
+        // the blob path answers 401 with a Bearer challenge until a token from /token comes along, so that the
+        // token request is made with the pool blocked too
+        TestServers.TokenEndpoint tokens = new TestServers.TokenEndpoint();
+        TestServers.FileServer files = new TestServers.FileServer(dir);
+        int[] port = new int[1];
+        try (TestServers.Server server = TestServers.start(ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (ex.getRequestURI().getPath().equals("/token")) {
+                tokens.handle(ex);
+            } else if (auth == null || !auth.startsWith("Bearer tok-")) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://127.0.0.1:" + port[0]
+                        + "/token\",service=\"busy\",scope=\"repository:busy:pull\"");
+                ex.sendResponseHeaders(401, -1);
+                ex.close();
+            } else {
+                files.handle(ex);
+            }
+        })) {
+            port[0] = server.port();
             RegistryOptions o = RegistryOptions.builder().plainHttp(true).dockerConfig(false).chunkSize(64 << 10)
                     .memoryChunks(2).maxAttempts(1).attemptTimeout(Duration.ofSeconds(5))
                     .readTimeout(Duration.ofSeconds(5)).build();
@@ -59,6 +77,9 @@ public final class BusyCommonPoolProbe {
                 d.readFully(0, got, 0, got.length);
                 if (!Arrays.equals(got, blob)) {
                     return "wrong bytes";
+                }
+                if (tokens.issued.get() == 0) {
+                    return "no token was requested: the challenge path was not exercised";
                 }
             } catch (java.io.IOException e) {
                 return "read failed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + e.getMessage();
