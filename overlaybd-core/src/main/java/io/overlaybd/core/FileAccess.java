@@ -47,12 +47,10 @@ public enum FileAccess {
             return this;
         }
         String set = System.getProperty(PROPERTY);
-        if (set == null || set.isEmpty()) {
-            return byJdk(Runtime.version().feature());
+        if (set == null || set.isEmpty() || set.equalsIgnoreCase("auto")) {
+            return byJdk(Runtime.version().feature(), ArenaMaps.AVAILABLE);
         }
         switch (set.toLowerCase(Locale.ROOT)) {
-            case "auto":
-                return byJdk(Runtime.version().feature());
             case "positional":
                 return POSITIONAL;
             case "mapped":
@@ -63,11 +61,10 @@ public enum FileAccess {
         }
     }
 
-    /** What {@link #AUTO} picks on Java feature release {@code feature}, without the property. */
-    static FileAccess byJdk(int feature) {
-        return byJdk(feature, ArenaMaps.AVAILABLE);
-    }
-
+    /**
+     * What {@link #AUTO} picks on Java feature release {@code feature}, without the property; {@code arenaMaps}: whether
+     * that JDK has shared arenas ({@link ArenaMaps#AVAILABLE} for the running one).
+     */
     static FileAccess byJdk(int feature, boolean arenaMaps) {
         return feature >= MAPPED_FROM && arenaMaps ? MAPPED : POSITIONAL;
     }

@@ -161,31 +161,19 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     @Override
     protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
         ByteBuffer one = single;
-        if (one != null) {
-            int tail = dstOffset + n - 1;
-            try {
-                dst[tail] = MARK;
-                one.get((int) position, dst, dstOffset, n);
-                if (dst[tail] == MARK) {
-                    checkCanary(position, n);
-                }
-            } catch (InternalError e) {
-                throw lostPages(position, n, e);
-            } catch (IllegalStateException e) {
-                throw closedDuringRead(e);
-            }
-            return n;
-        }
-        int done = 0;
         int tail = dstOffset + n - 1;
         try {
             dst[tail] = MARK;
-            while (done < n) {
-                long at = position + done;
-                int in = (int) at & mask;
-                int k = (int) Math.min(n - done, window - in);
-                windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
-                done += k;
+            if (one != null) {
+                one.get((int) position, dst, dstOffset, n);
+            } else {
+                for (int done = 0; done < n; ) {
+                    long at = position + done;
+                    int in = (int) at & mask;
+                    int k = (int) Math.min(n - done, window - in);
+                    windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
+                    done += k;
+                }
             }
             if (dst[tail] == MARK) {
                 checkCanary(position, n);

@@ -178,7 +178,7 @@ public final class ImagePuller {
             throws IOException {
         String hex = BlobCache.hex(d.digest());
         Path target = blobs.resolve(hex);
-        if (Files.isRegularFile(target) && Files.size(target) == d.size() && sha256(target).equals(d.digest())) {
+        if (Files.isRegularFile(target) && Files.size(target) == d.size() && Sha256.of(target).equals(d.digest())) {
             counter.add(d.size());
             return target;
         }
@@ -322,9 +322,5 @@ public final class ImagePuller {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, bytes);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static String sha256(Path f) throws IOException {
-        return Sha256.of(f);
     }
 }

@@ -110,7 +110,7 @@ public final class ImagePusher {
         List<Descriptor> layers = new ArrayList<>();
         long total = 0;
         for (Path f : files) {
-            String digest = sha256(f);
+            String digest = Sha256.of(f);
             long size = Files.size(f);
             total += size;
             Map<String, String> ann = new LinkedHashMap<>();
@@ -123,7 +123,7 @@ public final class ImagePusher {
             layers.add(new Descriptor(MediaTypes.OCI_LAYER_TAR, digest, size, ann, null));
         }
         byte[] configBytes = configJson(layers);
-        String configDigest = Manifest.sha256(configBytes);
+        String configDigest = Sha256.of(configBytes);
         RegistryClient client = RegistryClient.open(ref, options);
         BlobUploader uploader = new BlobUploader(client, ref, mountFrom, chunkedThreshold, uploadChunk,
                 total + configBytes.length, progress);
@@ -144,7 +144,7 @@ public final class ImagePusher {
         }
         manifest.put("layers", ls);
         byte[] mbytes = Json.write(manifest).getBytes(StandardCharsets.UTF_8);
-        String mdigest = Manifest.sha256(mbytes);
+        String mdigest = Sha256.of(mbytes);
         String what = "manifest " + ref;
         RegistryClient.Reply r = client.exchange(new RegistryClient.Call("PUT", client.uri(ref.repository(),
                 "manifests", ref.tag()), Map.of("Content-Type", MediaTypes.OCI_MANIFEST),
@@ -226,9 +226,5 @@ public final class ImagePusher {
             }
             return null;
         }
-    }
-
-    static String sha256(Path f) throws IOException {
-        return Sha256.of(f);
     }
 }

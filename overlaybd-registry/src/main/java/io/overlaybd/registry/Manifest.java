@@ -65,7 +65,7 @@ public final class Manifest {
             throw new RegistryException(what + ": schemaVersion is " + (schema < 0 ? "missing" : schema)
                     + ", expected 2");
         }
-        String digest = sha256(bytes);
+        String digest = Sha256.of(bytes);
         if (MediaTypes.INDEXES.contains(type)) {
             List<?> list = Json.array(m, "manifests", what, true);
             List<Descriptor> out = new ArrayList<>();
@@ -100,11 +100,6 @@ public final class Manifest {
         String digest = Json.digest(e, what);
         long size = Json.number(e, "size", what);
         return new Descriptor(mt, digest, size, Json.stringMap(e, "annotations", what), platform);
-    }
-
-    /** @return lowercase {@code sha256:HEX} of {@code bytes}. */
-    static String sha256(byte[] bytes) {
-        return Sha256.of(bytes);
     }
 
     /** @return true for an index (OCI index or Docker manifest list), false for an image manifest. */

@@ -149,7 +149,7 @@ public final class RemoteImage implements AutoCloseable {
         if (b.length != c.size()) {
             throw new RegistryException(what + ": " + b.length + " bytes, the manifest says " + c.size());
         }
-        String sha = Manifest.sha256(b);
+        String sha = Sha256.of(b);
         if (!sha.equals(c.digest())) {
             throw new RegistryException(what + ": its bytes have digest " + sha);
         }

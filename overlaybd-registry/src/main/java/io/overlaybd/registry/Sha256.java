@@ -1,11 +1,10 @@
 package io.overlaybd.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -44,17 +43,16 @@ final class Sha256 {
 
     /** @return the {@code sha256:HEX} digest of {@code bytes}. */
     static String of(byte[] bytes) {
-        return "sha256:" + HexFormat.of().formatHex(create().digest(bytes));
+        MessageDigest md = create();
+        md.update(bytes);
+        return digestString(md);
     }
 
     /** @return the {@code sha256:HEX} digest of the file's bytes. */
     static String of(Path file) throws IOException {
         MessageDigest md = create();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            update(md, ch, Long.MAX_VALUE);
         }
         return digestString(md);
     }

@@ -29,7 +29,7 @@ class BlobCacheTest {
     @Test
     void bytesWrittenWithoutTheirMapByteAreNotPresent() throws Exception {
         byte[] blob = data(5 * CHUNK + 100, 1);
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         BlobCache cache = BlobCache.open(dir, CHUNK, 1 << 30);
         try (ChunkStore s = cache.store(digest, blob.length)) {
             s.write(0, blob, CHUNK);
@@ -50,7 +50,7 @@ class BlobCacheTest {
     void aCompletedBlobIsTrustedOnlyWhenItsDigestMatches() throws Exception {
         byte[] blob = data(3 * CHUNK + 7, 2);
         BlobCache cache = BlobCache.open(dir, CHUNK, 1 << 30);
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         try (ChunkStore s = cache.store(digest, blob.length)) {
             for (int c = 0; c < 4; c++) {
                 int len = Math.min(CHUNK, blob.length - c * CHUNK);
@@ -60,7 +60,7 @@ class BlobCacheTest {
         assertThat(cache.isComplete(digest)).isTrue();
         assertThat(Files.readAllBytes(cache.dataFile(digest))).isEqualTo(blob);
         // the same bytes under another digest: complete, but wrong: every chunk is dropped
-        String other = Manifest.sha256(data(10, 3));
+        String other = Sha256.of(data(10, 3));
         try (ChunkStore s = cache.store(other, blob.length)) {
             for (int c = 0; c < 4; c++) {
                 int len = Math.min(CHUNK, blob.length - c * CHUNK);
@@ -76,8 +76,8 @@ class BlobCacheTest {
         BlobCache cache = BlobCache.open(dir, CHUNK, 6L * CHUNK);
         byte[] a = data(4 * CHUNK, 4);
         byte[] b = data(4 * CHUNK, 5);
-        String da = Manifest.sha256(a);
-        String db = Manifest.sha256(b);
+        String da = Sha256.of(a);
+        String db = Sha256.of(b);
         try (ChunkStore s = cache.store(da, a.length)) {
             for (int c = 0; c < 4; c++) {
                 s.write(c, java.util.Arrays.copyOfRange(a, c * CHUNK, (c + 1) * CHUNK), CHUNK);
@@ -91,7 +91,7 @@ class BlobCacheTest {
             }
         }
         // 8 chunks cached, cap 6: opening another blob drops the older one
-        try (ChunkStore s = cache.store(Manifest.sha256(data(1, 6)), 1)) {
+        try (ChunkStore s = cache.store(Sha256.of(data(1, 6)), 1)) {
             assertThat(s.read(0, 0, new byte[1], 0, 1)).isFalse();
         }
         assertThat(Files.exists(cache.dataFile(da))).isFalse();
@@ -136,7 +136,7 @@ class BlobCacheTest {
     @Test
     void garbageInAPresentChunkIsDetectedAndFetchedAgain() throws Exception {
         byte[] blob = data(4 * CHUNK, 11);
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         BlobCache cache = BlobCache.open(dir, CHUNK, 1 << 30);
         fill(cache, digest, blob, 3);
         try (FileChannel f = FileChannel.open(cache.dataFile(digest), StandardOpenOption.WRITE)) {
@@ -159,7 +159,7 @@ class BlobCacheTest {
     @Test
     void aGarbageMapMarksNothingPresent() throws Exception {
         byte[] blob = data(3 * CHUNK + 100, 12); // the size the regression map's header names
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         BlobCache cache = BlobCache.open(dir, CHUNK, 1 << 30);
         Files.copy(regress("cache-map-garbage-entries.map"), dir.resolve(BlobCache.hex(digest) + ".map"));
         assertThat(readable(cache, digest, blob)).isEmpty();
@@ -170,7 +170,7 @@ class BlobCacheTest {
     @Test
     void tornMapsAndCutDataFilesStartOverOrRefetch() throws Exception {
         byte[] blob = data(5 * CHUNK, 13);
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         BlobCache cache = BlobCache.open(dir, CHUNK, 1 << 30);
         Path map = dir.resolve(BlobCache.hex(digest) + ".map");
         // a header torn in the middle: the blob starts over

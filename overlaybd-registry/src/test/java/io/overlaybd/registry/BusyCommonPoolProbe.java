@@ -29,7 +29,7 @@ public final class BusyCommonPoolProbe {
     static String check(Path dir) throws Exception {
         byte[] blob = new byte[300_000];
         new SplittableRandom(11).nextBytes(blob);
-        String digest = Manifest.sha256(blob);
+        String digest = Sha256.of(blob);
         Path file = dir.resolve("v2/busy/blobs/" + digest);
         Files.createDirectories(file.getParent());
         Files.write(file, blob);

@@ -144,7 +144,7 @@ class CacheCapTest {
         try (FileChannel ch = FileChannel.open(running.resolve(".lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
             // a lock held in this process counts as held: the folder stays
-            c.store(Manifest.sha256(new byte[1]), 1).close();
+            c.store(Sha256.of(new byte[1]), 1).close();
             assertThat(stale).doesNotExist();
             assertThat(cache.resolve("verify")).doesNotExist();
             assertThat(running).exists();

@@ -101,7 +101,7 @@ class CacheKillTest {
             Map<String, Path> byHex = new HashMap<>();
             long blobBytes = 0;
             for (Path p : layers()) {
-                byHex.put(BlobCache.hex(ImagePusher.sha256(p)), p);
+                byHex.put(BlobCache.hex(Sha256.of(p)), p);
                 blobBytes += Files.size(p);
             }
             proxy.bodyPauseMillis = 15; // 64 KiB chunks in four pieces: about 60 ms a GET
@@ -168,7 +168,7 @@ class CacheKillTest {
                 assertThat(InteropFixtures.sha256(remote.image().device(), 0, 1L << 30)).isEqualTo(expected);
             }
             Path lsmt = layers().get(1);
-            Path data = tmp.resolve("cache").resolve(BlobCache.hex(ImagePusher.sha256(lsmt)) + ".data");
+            Path data = tmp.resolve("cache").resolve(BlobCache.hex(Sha256.of(lsmt)) + ".data");
             byte[] garbage = Files.readAllBytes(Path.of(CacheKillTest.class.getResource(
                     "/regress/cache-chunk-garbage.bin").toURI()));
             long[] at = {Files.size(lsmt) / 2, Files.size(lsmt) - 4096, 700}; // data, index, header

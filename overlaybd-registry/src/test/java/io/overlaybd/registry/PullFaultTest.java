@@ -74,7 +74,7 @@ class PullFaultTest {
         for (ImagePuller.BlobResult b : r.blobs()) {
             assertThat(b.error()).isNull();
             assertThat(Files.size(b.file())).isEqualTo(b.descriptor().size());
-            assertThat(ImagePusher.sha256(b.file())).isEqualTo(b.descriptor().digest());
+            assertThat(Sha256.of(b.file())).isEqualTo(b.descriptor().digest());
             assertThat(b.file().resolveSibling(b.file().getFileName() + ".partial")).doesNotExist();
         }
     }
@@ -85,7 +85,7 @@ class PullFaultTest {
 
     private static byte[] blobBytes(Descriptor d) throws IOException {
         for (Path p : RegistryFaultTest.layers()) {
-            if (ImagePusher.sha256(p).equals(d.digest())) {
+            if (Sha256.of(p).equals(d.digest())) {
                 return Files.readAllBytes(p);
             }
         }

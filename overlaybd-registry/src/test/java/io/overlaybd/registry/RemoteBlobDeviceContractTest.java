@@ -30,7 +30,7 @@ class RemoteBlobDeviceContractTest {
     }
 
     static RandomAccessBlockDevice remote(byte[] content, Path cacheDir) throws Exception {
-        String digest = Manifest.sha256(content);
+        String digest = Sha256.of(content);
         if (uploaded.add(digest)) {
             TestImages.uploadBlob(registry, "contract/blob", content);
         }

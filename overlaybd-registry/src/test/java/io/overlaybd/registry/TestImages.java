@@ -28,7 +28,7 @@ final class TestImages {
                 HttpResponse.BodyHandlers.ofString());
         String loc = start.headers().firstValue("Location").orElseThrow();
         URI u = URI.create(base(r)).resolve(loc);
-        String put = u + (u.getQuery() == null ? "?" : "&") + "digest=" + Manifest.sha256(bytes);
+        String put = u + (u.getQuery() == null ? "?" : "&") + "digest=" + Sha256.of(bytes);
         HttpResponse<String> done = HTTP.send(HttpRequest.newBuilder(URI.create(put))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
         if (done.statusCode() != 201) {
@@ -62,7 +62,7 @@ final class TestImages {
         uploadBlob(r, ref.repository(), config);
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("mediaType", mediaType);
-        l.put("digest", Manifest.sha256(layer));
+        l.put("digest", Sha256.of(layer));
         l.put("size", layer.length);
         if (!annotations.isEmpty()) {
             l.put("annotations", annotations);
@@ -70,7 +70,7 @@ final class TestImages {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
         m.put("mediaType", MediaTypes.OCI_MANIFEST);
-        m.put("config", Map.of("mediaType", MediaTypes.OCI_CONFIG, "digest", Manifest.sha256(config), "size",
+        m.put("config", Map.of("mediaType", MediaTypes.OCI_CONFIG, "digest", Sha256.of(config), "size",
                 config.length));
         m.put("layers", List.of(l));
         putManifest(r, ref, MediaTypes.OCI_MANIFEST, Json.write(m).getBytes(StandardCharsets.UTF_8));
@@ -90,7 +90,7 @@ final class TestImages {
             }
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("mediaType", MediaTypes.OCI_MANIFEST);
-            d.put("digest", Manifest.sha256(e.getValue()));
+            d.put("digest", Sha256.of(e.getValue()));
             d.put("size", e.getValue().length);
             d.put("platform", plat);
             entries.add(d);
