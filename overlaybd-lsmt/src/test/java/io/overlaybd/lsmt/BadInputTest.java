@@ -117,6 +117,12 @@ class BadInputTest {
         Files.write(p, b);
         assertThatThrownBy(() -> LsmtLayer.open(FileDevice.open(p), true, LayerOptions.DEFAULTS
                 .withMaxIndexEntries(100))).isInstanceOf(FormatException.class).hasMessageContaining("limit of 100");
+        // and a cap no in-memory index can hold is refused when the options are made, not when a layer loads
+        assertThat(LayerOptions.DEFAULTS.withMaxIndexEntries(SegmentIndex.MAX_SIZE).maxIndexEntries())
+                .isEqualTo(SegmentIndex.MAX_SIZE);
+        assertThatThrownBy(() -> LayerOptions.DEFAULTS.withMaxIndexEntries(SegmentIndex.MAX_SIZE + 1L))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxIndexEntries " + (SegmentIndex.MAX_SIZE + 1L));
     }
 
     @Test
