@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -21,10 +22,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code overlaybd layer …}: writable layers (data file + index log) and their commit into sealed layers. */
 @Command(name = "layer", mixinStandardHelpOptions = true,
-        description = "Create, write, discard and commit writable layers (a data file plus an index log).",
-        subcommands = {LayerCommand.Create.class, LayerCommand.Write.class, LayerCommand.Discard.class,
-                LayerCommand.Commit.class, ImportCommand.class})
+        description = "Create, write, discard and commit writable layers (a data file plus an index log).")
 final class LayerCommand implements Runnable {
+    /** The subcommands, registered by {@link Main#commandLine} (only the one that runs, when one is named). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Create.class, Write.class, Discard.class, Commit.class,
+            ImportCommand.class);
+
     @Spec
     CommandSpec spec;
 

@@ -170,29 +170,61 @@ public final class Main implements Runnable {
 
     /**
      * @return the command line of {@code main} with the command that {@code args} names (its first word that is not
-     *         an option: the root's options take no values), or with every command (and {@code help}) when the
-     *         arguments name none of them, as for {@code --help}, {@code help cat} or a misspelt command
+     *         an option: the root's options take no values) and, for a group such as {@code layer}, the subcommand
+     *         the next argument names; with every command, subcommand (and {@code help}) when the arguments name
+     *         none of them, as for {@code --help}, {@code help cat} or a misspelt command, and with every subcommand
+     *         of a named group when no subcommand of it is named
      */
     static CommandLine commandLine(Main main, String[] args) {
         CommandLine cl = new CommandLine(main);
-        String first = null;
-        for (String a : args) {
-            if (!a.startsWith("-")) {
-                first = a;
-                break;
-            }
-        }
+        int at = nextWord(args, 0);
+        String first = at < args.length ? args[at] : null;
         for (Class<?> c : COMMANDS) {
             if (c.getAnnotation(Command.class).name().equals(first)) {
                 cl.addSubcommand(c);
+                List<Class<?>> subs = SUBCOMMANDS.get(c);
+                if (subs != null) {
+                    // only a subcommand right after the group's name: "layer --help commit" lists them all
+                    addSubcommands(cl.getSubcommands().get(first), subs, at + 1 < args.length ? args[at + 1] : null);
+                }
                 return cl;
             }
         }
         for (Class<?> c : COMMANDS) {
             cl.addSubcommand(c);
+            List<Class<?>> subs = SUBCOMMANDS.get(c);
+            if (subs != null) {
+                addSubcommands(cl.getSubcommands().get(c.getAnnotation(Command.class).name()), subs, null);
+            }
         }
         cl.addSubcommand(HelpCommand.class);
         return cl;
+    }
+
+    /** The groups' subcommands, in the order of their usage messages. */
+    static final java.util.Map<Class<?>, List<Class<?>>> SUBCOMMANDS = java.util.Map.of(
+            LayerCommand.class, LayerCommand.SUBCOMMANDS, ZFileCommand.class, ZFileCommand.SUBCOMMANDS);
+
+    /** Adds to {@code group} the subcommand named {@code name}, or all of {@code subs} if none is so named. */
+    private static void addSubcommands(CommandLine group, List<Class<?>> subs, String name) {
+        for (Class<?> c : subs) {
+            if (c.getAnnotation(Command.class).name().equals(name)) {
+                group.addSubcommand(c);
+                return;
+            }
+        }
+        for (Class<?> c : subs) {
+            group.addSubcommand(c);
+        }
+    }
+
+    /** @return the index of the first argument from {@code from} on that is not an option, or args.length */
+    private static int nextWord(String[] args, int from) {
+        int i = from;
+        while (i < args.length && args[i].startsWith("-")) {
+            i++;
+        }
+        return i;
     }
 
     /**

@@ -23,9 +23,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code overlaybd zfile …}: compress, decompress and check ZFiles. */
 @Command(name = "zfile", mixinStandardHelpOptions = true,
-        description = "Compress, decompress and check ZFiles (seekable block-compressed files).",
-        subcommands = {ZFileCommand.Compress.class, ZFileCommand.Decompress.class, ZFileCommand.Check.class})
+        description = "Compress, decompress and check ZFiles (seekable block-compressed files).")
 final class ZFileCommand implements Runnable {
+    /** The subcommands, registered by {@link Main#commandLine} (only the one that runs, when one is named). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Compress.class, Decompress.class,
+            Check.class);
+
     @Spec
     CommandSpec spec;
 

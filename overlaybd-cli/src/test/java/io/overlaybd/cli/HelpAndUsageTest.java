@@ -91,6 +91,27 @@ class HelpAndUsageTest {
         assertThat(Cli.fails(2, "catt").err()).contains("catt");
     }
 
+    /** A group builds the model of the subcommand that runs; its help, a misspelt or a later word sees them all. */
+    @Test
+    void onlyTheNamedSubcommandIsRegistered() {
+        assertThat(subcommandsOf("layer", "layer", "commit", "-z", "d", "i", "o")).containsOnlyKeys("commit");
+        assertThat(subcommandsOf("zfile", "--verbose", "zfile", "compress", "a", "b")).containsOnlyKeys("compress");
+        for (String[] args : new String[][] {{"layer"}, {"layer", "--help"}, {"layer", "--help", "commit"},
+                {"layer", "comit"}, {"--help"}, {"help", "layer"}}) {
+            assertThat(subcommandsOf("layer", args)).as(String.join(" ", args))
+                    .containsOnlyKeys("create", "write", "discard", "commit", "import");
+        }
+        assertThat(subcommandsOf("zfile", "help", "zfile", "check")).containsOnlyKeys("compress", "decompress", "check");
+        assertThat(Cli.ok("layer", "--help").text()).contains("create", "write", "discard", "commit", "import");
+        assertThat(Cli.ok("help", "layer", "commit").text()).startsWith("Usage: overlaybd layer commit");
+        assertThat(Cli.fails(2, "layer", "comit", "x").err()).contains("comit");
+        assertThat(Cli.fails(2, "zfile").err()).contains("missing subcommand");
+    }
+
+    static java.util.Map<String, picocli.CommandLine> subcommandsOf(String group, String... args) {
+        return Main.commandLine(new Main(), args).getSubcommands().get(group).getSubcommands();
+    }
+
     @Test
     void badUsageIsOneLineWithoutStackTrace() {
         for (String[] args : new String[][] {{}, {"bogus"}, {"cat", "--bogus", "x"}, {"cat", "--offset"},
