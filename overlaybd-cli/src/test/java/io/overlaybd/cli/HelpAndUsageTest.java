@@ -101,7 +101,8 @@ class HelpAndUsageTest {
             assertThat(subcommandsOf("layer", args)).as(String.join(" ", args))
                     .containsOnlyKeys("create", "write", "discard", "commit", "import");
         }
-        assertThat(subcommandsOf("zfile", "help", "zfile", "check")).containsOnlyKeys("compress", "decompress", "check");
+        assertThat(subcommandsOf("zfile", "help", "zfile", "check"))
+                .containsOnlyKeys("compress", "decompress", "check");
         assertThat(Cli.ok("layer", "--help").text()).contains("create", "write", "discard", "commit", "import");
         assertThat(Cli.ok("help", "layer", "commit").text()).startsWith("Usage: overlaybd layer commit");
         assertThat(Cli.fails(2, "layer", "comit", "x").err()).contains("comit");
