@@ -10,9 +10,10 @@
 #   RESULT.md    where the markdown table goes (default: $TMPDIR/bench-reference.md).
 #
 # Needs: hyperfine (Debian package), python3, java, and the CLI jar (overlaybd-cli/target/overlaybd.jar, from
-# `mvn -DskipTests package`); uses overlaybd-cli/target/overlaybd.jsa (class-data sharing) when it is there.
+# `mvn -DskipTests package`), run through the ./overlaybd launcher (CDS archive, JIT choice) unless OBD says otherwise.
 # The fixtures come from ../shared/fixtures/interop (or $OVERLAYBD_INTEROP_DIR).
-# Env: RUNS (default 10), WARMUP (default 2), OBD (our command, default "java [CDS flags] -jar JAR"),
+# Env: RUNS (default 10), WARMUP (default 2), OBD (our command, default the ./overlaybd launcher, which adds the
+#      CDS archive and picks the JIT; OBD="java -jar overlaybd-cli/target/overlaybd.jar" measures plain java),
 #      REF_SVC_CONFIG (overlaybd-merge's service config, default /etc/overlaybd/overlaybd.json, which refbuild.sh
 #      writes when run as root).
 #
@@ -31,7 +32,6 @@ RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-2}
 FIX=${OVERLAYBD_INTEROP_DIR:-$HERE/../shared/fixtures/interop}
 JAR=$HERE/overlaybd-cli/target/overlaybd.jar
-JSA=$HERE/overlaybd-cli/target/overlaybd.jsa
 SVC=${REF_SVC_CONFIG:-/etc/overlaybd/overlaybd.json}
 
 skip() { echo "bench-reference: skipped: $*"; exit 0; }
@@ -45,12 +45,7 @@ command -v python3 >/dev/null || { echo "bench-reference: python3 not found"; ex
 [ -f "$JAR" ] || { echo "bench-reference: $JAR not found: run mvn -DskipTests package first"; exit 2; }
 [ -d "$FIX" ] || { echo "bench-reference: fixtures not found at $FIX (set OVERLAYBD_INTEROP_DIR)"; exit 2; }
 
-if [ -z "${OBD:-}" ]; then
-  OBD="java"
-  # the archive's warnings (e.g. made by another JDK) would go to stdout: silence them, sharing just falls back
-  [ -f "$JSA" ] && OBD="$OBD -XX:SharedArchiveFile=$JSA -Xlog:cds=off -Xlog:cds+dynamic=off"
-  OBD="$OBD -jar $JAR"
-fi
+OBD=${OBD:-$HERE/overlaybd}
 
 U=0a1b2c3d-0001-4a5b-8c6d-000000000001  # the same uuid for both tools, so that commits can be compared
 W=$(mktemp -d "${TMPDIR:-/tmp}/obd-bench.XXXXXX")

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code ./overlaybd} launcher at the repository root: it runs the jar with the class-data-sharing archive when
- * the archive exists, plain {@code java -jar} otherwise, passes the arguments through, and says how to build a missing
- * jar. A stand-in {@code java} (given by {@code JAVA}) prints the arguments it receives.
+ * the archive exists, plain {@code java -jar} otherwise, picks the JIT by command, passes the arguments through, and
+ * says how to build a missing jar. A stand-in {@code java} (given by {@code JAVA}) prints the arguments it receives.
  */
 class LauncherTest {
     static final Path LAUNCHER = Path.of("..", "overlaybd").toAbsolutePath().normalize();
@@ -58,9 +58,33 @@ class LauncherTest {
         assertThat(plain.out()).isEqualTo("arg:-jar\narg:" + jar + "\narg:verify\narg:a b.zfile\n");
         Files.write(jsa, new byte[0]);
         Run shared = launch(env, "--version");
-        assertThat(shared.out()).isEqualTo("arg:-XX:SharedArchiveFile=" + jsa + "\narg:-Xshare:auto\narg:-Xlog:cds=off"
-                + "\narg:-Xlog:cds+dynamic=off\narg:-jar\narg:"
+        assertThat(shared.out()).isEqualTo("arg:-XX:TieredStopAtLevel=1\narg:-XX:SharedArchiveFile=" + jsa
+                + "\narg:-Xshare:auto\narg:-Xlog:cds=off\narg:-Xlog:cds+dynamic=off\narg:-jar\narg:"
                 + jar + "\narg:--version\n");
+    }
+
+    /**
+     * Short local jobs get the client compiler alone; what hashes (SHA-256 needs C2's intrinsic) or serves keeps the
+     * JVM's default; OVERLAYBD_JAVA_OPTS comes after the launcher's own options, split into words without globbing.
+     */
+    @Test
+    void choosesTheCompilerByCommandAndPassesExtraOptions() throws Exception {
+        Path jar = Files.write(tmp.resolve("overlaybd.jar"), new byte[0]);
+        Map<String, String> env = Map.of("JAVA", fakeJava().toString(), "OVERLAYBD_JAR", jar.toString(),
+                "OVERLAYBD_JSA", tmp.resolve("none.jsa").toString());
+        for (String[] args : new String[][] {{"layer", "commit", "-z", "d", "i", "o"}, {"zfile", "compress", "a", "b"},
+                {"merge", "a", "b", "o"}, {"cat", "c.json"}, {"info", "x"}}) {
+            assertThat(launch(env, args).out()).as(String.join(" ", args)).startsWith("arg:-XX:TieredStopAtLevel=1\n");
+        }
+        for (String[] args : new String[][] {{"serve", "x"}, {"verify", "x"}, {"pull", "docker://h/r:t", "d"},
+                {"push", "d", "docker://h/r:t"}, {"cat", "docker://127.0.0.1:5000/r:t"},
+                {"--verbose", "verify", "x"}}) {
+            assertThat(launch(env, args).out()).as(String.join(" ", args)).startsWith("arg:-jar\n");
+        }
+        Map<String, String> extra = new java.util.HashMap<>(env);
+        extra.put("OVERLAYBD_JAVA_OPTS", "-Xmx1g  -Dx=*");
+        assertThat(launch(extra, "verify", "x").out()).isEqualTo("arg:-Xmx1g\narg:-Dx=*\narg:-jar\narg:" + jar
+                + "\narg:verify\narg:x\n");
     }
 
     @Test
