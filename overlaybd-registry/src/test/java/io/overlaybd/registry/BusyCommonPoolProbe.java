@@ -4,35 +4,85 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Regression input: remote reads, behind a Bearer token challenge, while every worker of the common
  * {@code ForkJoinPool} is blocked (as when a serve command runs in a pool task). On Java 25 the HTTP client completes {@code sendAsync}'s future on that pool, so the
  * reads waited for answers that had arrived, until the read timeout. Run in the test JVM and, by
  * {@link BusyCommonPoolTest}, in a child JVM of Java 25; prints {@code PASS} and exits 0, or exits 1 naming the
- * failure. Argument: a scratch directory.
+ * failure. Arguments: a scratch directory; or, for {@link #checkPushPull}, that, a registry's
+ * {@code host:port} and two layer files.
  */
 public final class BusyCommonPoolProbe {
     private BusyCommonPoolProbe() {
     }
 
     public static void main(String[] args) throws Exception {
-        String failure = check(Path.of(args[0]));
+        String failure = args.length > 1
+                ? checkPushPull(Path.of(args[0]), args[1], List.of(Path.of(args[2]), Path.of(args[3])))
+                : check(Path.of(args[0]));
         System.out.println(failure == null ? "PASS" : "FAIL " + failure);
         System.exit(failure == null ? 0 : 1);
     }
 
-    /** @return null, or what went wrong */
-    static String check(Path dir) throws Exception {
-        byte[] blob = new byte[300_000];
-        new SplittableRandom(11).nextBytes(blob);
-        String digest = Sha256.of(blob);
-        Path file = dir.resolve("v2/busy/blobs/" + digest);
-        Files.createDirectories(file.getParent());
-        Files.write(file, blob);
+    /**
+     * Pushes the layers to the registry at {@code host} (one in chunks, to reach PATCH uploads) and pulls
+     * them back, every common-pool worker blocked meanwhile; the whole round is bounded by 60 s.
+     *
+     * @return null, or what went wrong
+     */
+    static String checkPushPull(Path dir, String host, List<Path> layers) throws Exception {
+        CountDownLatch release = blockCommonPool();
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> round = runner.submit(() -> {
+                RegistryOptions o = RegistryOptions.builder().plainHttp(true).dockerConfig(false).maxAttempts(1)
+                        .attemptTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(10)).build();
+                ImageReference ref = ImageReference.parse("docker://" + host + "/busy/push:1");
+                ImagePusher.Result pushed = ImagePusher.create(o).withChunkedUpload(100_000, 64 << 10).push(layers,
+                        ref);
+                ImagePuller.Result pulled = ImagePuller.create(o, 2, null).pull(ref, dir);
+                if (pulled.blobs().size() != layers.size()) {
+                    return "pulled " + pulled.blobs().size() + " blobs, pushed " + layers.size();
+                }
+                for (int i = 0; i < layers.size(); i++) {
+                    ImagePuller.BlobResult b = pulled.blobs().get(i);
+                    if (b.error() != null) {
+                        return "pull of layer " + i + " failed: " + b.error().getMessage();
+                    }
+                    if (!Sha256.of(b.file()).equals(Sha256.of(layers.get(i)))
+                            || !b.descriptor().digest().equals(pushed.layers().get(i).digest())) {
+                        return "layer " + i + " came back different";
+                    }
+                }
+                return null;
+            });
+            try {
+                return round.get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                round.cancel(true);
+                return "push and pull did not finish in 60 s";
+            } catch (ExecutionException e) {
+                return "push or pull failed: " + e.getCause();
+            }
+        } finally {
+            release.countDown();
+            runner.shutdownNow();
+        }
+    }
+
+    /** Occupies every worker of the common pool until the returned latch is released. */
+    static CountDownLatch blockCommonPool() throws InterruptedException {
         CountDownLatch release = new CountDownLatch(1);
         int workers = ForkJoinPool.getCommonPoolParallelism();
         CountDownLatch busy = new CountDownLatch(workers);
@@ -47,6 +97,18 @@ public final class BusyCommonPoolProbe {
             });
         }
         busy.await();
+        return release;
+    }
+
+    /** @return null, or what went wrong */
+    static String check(Path dir) throws Exception {
+        byte[] blob = new byte[300_000];
+        new SplittableRandom(11).nextBytes(blob);
+        String digest = Sha256.of(blob);
+        Path file = dir.resolve("v2/busy/blobs/" + digest);
+        Files.createDirectories(file.getParent());
+        Files.write(file, blob);
+        CountDownLatch release = blockCommonPool();
         // the blob path answers 401 with a Bearer challenge until a token from /token comes along, so that the
         // token request is made with the pool blocked too
         TestServers.TokenEndpoint tokens = new TestServers.TokenEndpoint();
