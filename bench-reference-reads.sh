@@ -116,14 +116,14 @@ for c in $CASES; do
     for t in 1 2; do
       for jv in $JAVAS; do
         v=${jv%%:*}; j=${jv#*:}
-        jmh "stack3-j$v-t$t" "$j" 'StackRandomRead.read' -p format=raw -p layers=3 -p io=auto -t "$t"
+        jmh "stack3-j$v-t$t" "$j" 'StackRandomRead.read' -p format=raw -p layers=3 -p writes=overlapping -p io=auto -t "$t"
       done
       d=$DUMP/stack-raw-3
       ref "stack3-t$t" "$REF/refbench" stack "$d/offsets.u64" "$t" "$NOPS" "$REPS" "$d"/l0.lsmt "$d"/l1.lsmt "$d"/l2.lsmt
     done
     for jv in $JAVAS; do
       v=${jv%%:*}; j=${jv#*:}
-      jmh "stack255-j$v" "$j" 'StackRandomRead.read' -p format=zfile -p layers=1,255 -p io=auto
+      jmh "stack255-j$v" "$j" 'StackRandomRead.read' -p format=zfile -p layers=1,255 -p writes=overlapping -p io=auto
     done
     for n in 1 255; do
       d=$DUMP/stack-zfile-$n

@@ -76,7 +76,8 @@ public class RemoteRandomRead {
     public void setup() throws Exception {
         dir = Files.createTempDirectory("remote-read-bench");
         byte[] content = MixedContent.generate(64 << 20);
-        try (LayerStack built = StackRandomRead.build(dir.resolve("layers"), "zfile", 3, content, "pread")) {
+        try (LayerStack built = StackRandomRead.build(dir.resolve("layers"), "zfile", 3, "overlapping", content,
+                "pread")) {
             built.size();
         }
         List<Path> files;

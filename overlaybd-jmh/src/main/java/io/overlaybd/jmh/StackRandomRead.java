@@ -37,11 +37,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Random 4 KiB reads on an LSMT stack (REFERENCE-PERF.md (iv)): a 1 GiB device whose layers together received
  * 192 MiB of writes of 4-64 KiB at random 4 KiB-aligned offsets in the first 256 MiB (data copied from
- * {@link MixedContent}), committed raw or as ZFile (LZ4, 4 KiB blocks, CRC). The same write sequence is split
- * evenly over {@code layers} layers, so 1, 3, 64 and 255 layers hold the same bytes (checked in setup against the
- * one-layer stack); 3 layers is the reference's case (64 MiB per layer). Reads are at 4 KiB-aligned uniform offsets in
- * the first 256 MiB (about half land in holes). The reference measured 864k (raw) and 583k (ZFile) reads/s on one
- * thread; goal for 64/255 layers: at least 0.95x the one-layer rate.
+ * {@link MixedContent}), committed raw or as ZFile (LZ4, 4 KiB blocks, CRC). The same write sequence is split evenly
+ * over {@code layers} layers, so 1, 3, 64 and 255 layers read as the same content (checked in setup against the
+ * one-layer stack); 3 layers is the reference's case (64 MiB per layer). With {@code writes=disjoint} the writes are
+ * every other chunk of the span instead, none overlapping, so that more layers do not store more bytes. Reads are at
+ * 4 KiB-aligned uniform offsets in the first 256 MiB (about half land in holes). The reference measured 864k (raw)
+ * and 583k (ZFile) reads/s on one thread; goal for 64/255 layers: at least 0.95x the one-layer rate.
  *
  * <p>Run: {@code java -jar overlaybd-jmh/target/benchmarks.jar StackRandomRead -f 1 -wi 3 -w 2s -i 5 -r 2s}
  * (add {@code -t 2} for two threads sharing the stack; {@code -p format=raw -p layers=3} to narrow). Layer files are
@@ -67,6 +68,14 @@ public class StackRandomRead {
     public int layers;
 
     /**
+     * The write sequence: {@code overlapping} (random offsets, later writes hiding earlier ones, so more layers store
+     * more bytes: the overwritten data of lower layers) or {@code disjoint} (every other chunk of the span, in random
+     * order, none overlapping: any number of layers stores the same bytes, so only the per-layer cost shows).
+     */
+    @Param({"overlapping", "disjoint"})
+    public String writes;
+
+    /**
      * How layer files are read: positional reads ({@link FileDevice}), a mapping ({@link MappedFileDevice}), or as
      * {@link FileAccess#AUTO} picks (the SDK's default: mapped on Java 25+, positional before).
      */
@@ -89,7 +98,7 @@ public class StackRandomRead {
         dir = Files.createTempDirectory("lsmt-stack-bench");
         try {
             byte[] content = MixedContent.generate(64 << 20);
-            stack = build(dir, format, layers, content, io);
+            stack = build(dir, format, layers, writes, content, io);
             SplittableRandom r = new SplittableRandom(7);
             offsets = new long[OFFSETS];
             for (int i = 0; i < OFFSETS; i++) {
@@ -97,7 +106,8 @@ public class StackRandomRead {
             }
             String dump = System.getProperty("overlaybd.bench.dump");
             if (dump != null) { // for the reference's refbench stack: the same layer files and offsets
-                Path to = Files.createDirectories(Path.of(dump, "stack-" + format + "-" + layers));
+                Path to = Files.createDirectories(Path.of(dump, "stack-" + format + "-" + layers
+                        + (writes.equals("disjoint") ? "-disjoint" : "")));
                 Files.write(to.resolve("offsets.u64"), ZFileBenchInput.u64(offsets));
                 for (int k = 0; k < layers; k++) {
                     String name = "l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile");
@@ -105,7 +115,7 @@ public class StackRandomRead {
                 }
             }
             if (layers != 1 || !format.equals("raw")) {
-                try (LayerStack one = build(dir.resolve("check"), "raw", 1, content, "pread")) {
+                try (LayerStack one = build(dir.resolve("check"), "raw", 1, writes, content, "pread")) {
                     verify(stack, one);
                 }
             }
@@ -116,21 +126,40 @@ public class StackRandomRead {
             LsmtBenchData.deleteTree(dir);
             throw e;
         }
-        System.out.printf("%n[StackRandomRead] %s, %d layers, " + io + ", merged index %d segments (%.2f bytes/segment)%n",
-                format, layers, stack.mergedIndex().size(), stack.mergedIndex().bytesPerSegment());
+        long stored = 0;
+        for (int k = 0; k < layers; k++) {
+            stored += Files.size(dir.resolve("l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile")));
+        }
+        System.out.printf("%n[StackRandomRead] %s, %d layers, %s writes, %s, %.1f MB in layer files, merged index %d "
+                + "segments (%.2f bytes/segment)%n", format, layers, writes, io, stored / 1e6,
+                stack.mergedIndex().size(), stack.mergedIndex().bytesPerSegment());
     }
 
-    static LayerStack build(Path dir, String format, int layers, byte[] content, String io) throws IOException {
+    static LayerStack build(Path dir, String format, int layers, String sequence, byte[] content, String io)
+            throws IOException {
         Files.createDirectories(dir);
         // one write sequence (position, length, source offset), split evenly over the layers by count
         SplittableRandom r = new SplittableRandom(20240601);
         List<long[]> writes = new ArrayList<>();
-        for (long done = 0; done < TOTAL; ) {
-            int len = (1 + r.nextInt(16)) * 4096;
-            long pos = r.nextLong((SPAN - len) / 4096) * 4096;
-            int src = r.nextInt((content.length - len) / 4096) * 4096;
-            writes.add(new long[] {pos, len, src});
-            done += len;
+        if (sequence.equals("disjoint")) {
+            // chunks of 4-64 KiB laid end to end over the span; every other one is written, in a random order
+            boolean take = true;
+            for (long pos = 0; pos < SPAN; take = !take) {
+                int len = (int) Math.min((1 + r.nextInt(16)) * 4096L, SPAN - pos);
+                if (take) {
+                    writes.add(new long[] {pos, len, r.nextInt((content.length - len) / 4096) * 4096});
+                }
+                pos += len;
+            }
+            java.util.Collections.shuffle(writes, new java.util.Random(r.nextLong()));
+        } else {
+            for (long done = 0; done < TOTAL; ) {
+                int len = (1 + r.nextInt(16)) * 4096;
+                long pos = r.nextLong((SPAN - len) / 4096) * 4096;
+                int src = r.nextInt((content.length - len) / 4096) * 4096;
+                writes.add(new long[] {pos, len, src});
+                done += len;
+            }
         }
         List<LsmtLayer> out = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
