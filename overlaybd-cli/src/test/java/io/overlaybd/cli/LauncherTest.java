@@ -87,6 +87,25 @@ class LauncherTest {
                 + "\narg:verify\narg:x\n");
     }
 
+    /** The native folder beside the jar (target/native/linux-ARCH) goes to lz4-java and zstd-jni when it holds them. */
+    @Test
+    void handsTheBuiltNativeLibrariesToTheCodecs() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux"), "Linux only");
+        Path jar = Files.write(tmp.resolve("overlaybd.jar"), new byte[0]);
+        Map<String, String> env = Map.of("JAVA", fakeJava().toString(), "OVERLAYBD_JAR", jar.toString(),
+                "OVERLAYBD_JSA", tmp.resolve("none.jsa").toString());
+        Path dir = Files.createDirectories(tmp.resolve("native/linux-" + System.getProperty("os.arch")));
+        Files.write(dir.resolve("liblz4-java.so"), new byte[0]);
+        Files.write(dir.resolve("libzstd-jni-1.2.3-4.so"), new byte[0]);
+        assertThat(launch(env, "verify", "x").out()).isEqualTo("arg:-Djava.library.path=" + dir
+                + "\narg:-DZstdNativePath=" + dir.resolve("libzstd-jni-1.2.3-4.so") + "\narg:-jar\narg:" + jar
+                + "\narg:verify\narg:x\n");
+        // two zstd libraries: which one the jar wants is unknown, so neither is named
+        Files.write(dir.resolve("libzstd-jni-1.2.3-5.so"), new byte[0]);
+        assertThat(launch(env, "verify", "x").out()).isEqualTo("arg:-Djava.library.path=" + dir + "\narg:-jar\narg:"
+                + jar + "\narg:verify\narg:x\n");
+    }
+
     @Test
     void aMissingJarSaysHowToBuildIt() throws Exception {
         Run r = launch(Map.of("JAVA", fakeJava().toString(), "OVERLAYBD_JAR", tmp.resolve("none.jar").toString()));
