@@ -17,8 +17,9 @@ import java.util.stream.Stream;
  * The training run of the class-data-sharing archive that the build makes ({@code overlaybd-cli/target/overlaybd.jsa},
  * see the CLI pom): runs the commonly used commands once, in one JVM, on a small image it writes to a temporary folder,
  * and the registry commands against an in-memory loopback registry ({@link TrainingRegistry}), so that
- * {@code -XX:ArchiveClassesAtExit} records the classes they load. Not a command; nothing here is needed to use
- * the tool. picocli's classes (Java 5 class files) cannot be archived and are loaded from the jar as usual.
+ * {@code -XX:DumpLoadedClassList} lists the classes they load, which {@code -Xshare:dump} then archives (a static
+ * archive: unlike a dynamic one it holds picocli's Java 5 class files). Not a command; nothing here is needed to use
+ * the tool.
  */
 public final class CdsTraining {
     private CdsTraining() {
