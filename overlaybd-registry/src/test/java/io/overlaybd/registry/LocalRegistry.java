@@ -90,7 +90,12 @@ public final class LocalRegistry implements AutoCloseable {
                 %s
                 """.formatted(storage, port, httpExtra, extra));
         Path log = dir.resolve("registry.log");
-        Process p = new ProcessBuilder(BINARY, "serve", config.toString()).redirectErrorStream(true)
+        // under a watch that ends the registry once this JVM is gone, even by SIGKILL (a test run killed at its
+        // timeout otherwise leaves registries running); close() ends it directly
+        String watch = "\"$0\" serve \"$1\" & r=$!; trap 'kill $r 2>/dev/null; wait $r' EXIT; trap 'exit 143' TERM; "
+                + "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null && kill -0 $r 2>/dev/null; do "
+                + "sleep 0.2; done";
+        Process p = new ProcessBuilder("bash", "-c", watch, BINARY, config.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         boolean tls = httpExtra.contains("tls:");
         LocalRegistry r = new LocalRegistry(port, storage, log, p, tls);
@@ -190,6 +195,7 @@ public final class LocalRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        process.descendants().forEach(ProcessHandle::destroy); // the registry (and the watch's sleep)
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
