@@ -59,8 +59,16 @@ LOG=$OUT/summary.txt
 say() { echo "$*" | tee -a "$LOG"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# jmh NAME JAVA ARGS... : one JMH run, CSV into $OUT/NAME.csv
+# jmh NAME ARGS... : one JMH run per JDK of $JAVAS, CSV into $OUT/NAME-jVERSION.csv
 jmh() {
+  local name=$1 jv; shift
+  for jv in $JAVAS; do
+    jmh_one "$name-j${jv%%:*}" "${jv#*:}" "$@"
+  done
+}
+
+# jmh_one NAME JAVA ARGS... : one JMH run, CSV into $OUT/NAME.csv
+jmh_one() {
   local name=$1 java=$2; shift 2
   # shellcheck disable=SC2086
   "$java" -jar "$JAR" "$@" $JMH_ARGS -jvmArgsAppend "-Doverlaybd.bench.dump=$DUMP" -rf csv -rff "$OUT/$name.csv" \
@@ -102,11 +110,7 @@ for c in $CASES; do
   zfile)
     say "== zfile: random 4 KiB reads, lz4 4 KiB blocks, CRC off; load before $(load)"
     for t in 1 2; do
-      for jv in $JAVAS; do
-        v=${jv%%:*}; j=${jv#*:}
-        jmh "zfile-j$v-t$t" "$j" 'ZFileRandomRead.zfileRead' -p codec=lz4 -p blockSize=4096 -p crc=false \
-          -p source=auto -t "$t"
-      done
+      jmh "zfile-t$t" 'ZFileRandomRead.zfileRead' -p codec=lz4 -p blockSize=4096 -p crc=false -p source=auto -t "$t"
       ref "zfile-t$t" "$REF/refbench-nocrc" rand "$DUMP/bench.zfile" "$DUMP/offsets.u64" "$t" "$NOPS" "$REPS" 0
     done
     say "   load after $(load)"
@@ -114,17 +118,11 @@ for c in $CASES; do
   stack)
     say "== stack: random 4 KiB reads; load before $(load)"
     for t in 1 2; do
-      for jv in $JAVAS; do
-        v=${jv%%:*}; j=${jv#*:}
-        jmh "stack3-j$v-t$t" "$j" 'StackRandomRead.read' -p format=raw -p layers=3 -p writes=overlapping -p io=auto -t "$t"
-      done
+      jmh "stack3-t$t" 'StackRandomRead.read' -p format=raw -p layers=3 -p writes=overlapping -p io=auto -t "$t"
       d=$DUMP/stack-raw-3
       ref "stack3-t$t" "$REF/refbench" stack "$d/offsets.u64" "$t" "$NOPS" "$REPS" "$d"/l0.lsmt "$d"/l1.lsmt "$d"/l2.lsmt
     done
-    for jv in $JAVAS; do
-      v=${jv%%:*}; j=${jv#*:}
-      jmh "stack255-j$v" "$j" 'StackRandomRead.read' -p format=zfile -p layers=1,255 -p writes=overlapping -p io=auto
-    done
+    jmh stack255 'StackRandomRead.read' -p format=zfile -p layers=1,255 -p writes=overlapping -p io=auto
     for n in 1 255; do
       d=$DUMP/stack-zfile-$n
       files=()
@@ -135,10 +133,7 @@ for c in $CASES; do
     ;;
   index)
     say "== index: lookup of 8 sectors; load before $(load)"
-    for jv in $JAVAS; do
-      v=${jv%%:*}; j=${jv#*:}
-      jmh "index-j$v" "$j" 'IndexLookup.(lookup|binarySearch)$'
-    done
+    jmh index 'IndexLookup.(lookup|binarySearch)$'
     for n in 1000 10000 100000 1000000; do
       [ -f "$DUMP/index-$n.map" ] || continue # a JMH_ARGS -p segments=... ran fewer sizes
       ref "index-$n" "$REF/refbench" lookup "$DUMP/index-$n.map" "$DUMP/index-$n.queries" "$REPS"
@@ -147,10 +142,7 @@ for c in $CASES; do
     ;;
   lz4)
     say "== lz4: block compression of 16 MiB of mixed content; load before $(load)"
-    for jv in $JAVAS; do
-      v=${jv%%:*}; j=${jv#*:}
-      jmh "lz4-j$v" "$j" 'Lz4BlockCompress' -p encoder=jni
-    done
+    jmh lz4 'Lz4BlockCompress' -p encoder=jni
     src=$REF/src/overlaybd/src/overlaybd/zfile/lz4
     if [ -f "$src/lz4.c" ]; then
       cat > "$DUMP/lz4drv.c" <<'CSRC'
