@@ -177,27 +177,15 @@ public final class Main implements Runnable {
      */
     static CommandLine commandLine(Main main, String[] args) {
         CommandLine cl = new CommandLine(main);
-        int at = nextWord(args, 0);
-        String first = at < args.length ? args[at] : null;
-        for (Class<?> c : COMMANDS) {
-            if (c.getAnnotation(Command.class).name().equals(first)) {
-                cl.addSubcommand(c);
-                List<Class<?>> subs = SUBCOMMANDS.get(c);
-                if (subs != null) {
-                    // only a subcommand right after the group's name: "layer --help commit" lists them all
-                    addSubcommands(cl.getSubcommands().get(first), subs, at + 1 < args.length ? args[at + 1] : null);
-                }
-                return cl;
-            }
+        int at = 0;
+        while (at < args.length && args[at].startsWith("-")) {
+            at++;
         }
-        for (Class<?> c : COMMANDS) {
-            cl.addSubcommand(c);
-            List<Class<?>> subs = SUBCOMMANDS.get(c);
-            if (subs != null) {
-                addSubcommands(cl.getSubcommands().get(c.getAnnotation(Command.class).name()), subs, null);
-            }
+        // a group's subcommand only right after the group's name: "layer --help commit" lists them all
+        if (!addNamedOrAll(cl, COMMANDS, at < args.length ? args[at] : null,
+                at + 1 < args.length ? args[at + 1] : null)) {
+            cl.addSubcommand(HelpCommand.class);
         }
-        cl.addSubcommand(HelpCommand.class);
         return cl;
     }
 
@@ -205,26 +193,33 @@ public final class Main implements Runnable {
     static final java.util.Map<Class<?>, List<Class<?>>> SUBCOMMANDS = java.util.Map.of(
             LayerCommand.class, LayerCommand.SUBCOMMANDS, ZFileCommand.class, ZFileCommand.SUBCOMMANDS);
 
-    /** Adds to {@code group} the subcommand named {@code name}, or all of {@code subs} if none is so named. */
-    private static void addSubcommands(CommandLine group, List<Class<?>> subs, String name) {
-        for (Class<?> c : subs) {
+    /**
+     * Adds to {@code parent} the command of {@code commands} named {@code name} (with, for a group, its subcommand
+     * named {@code subName}, or all of them), or all of {@code commands} with all their subcommands if none is so
+     * named.
+     *
+     * @return whether one was named
+     */
+    private static boolean addNamedOrAll(CommandLine parent, List<Class<?>> commands, String name, String subName) {
+        for (Class<?> c : commands) {
             if (c.getAnnotation(Command.class).name().equals(name)) {
-                group.addSubcommand(c);
-                return;
+                addWithSubcommands(parent, c, subName);
+                return true;
             }
         }
-        for (Class<?> c : subs) {
-            group.addSubcommand(c);
+        for (Class<?> c : commands) {
+            addWithSubcommands(parent, c, null);
         }
+        return false;
     }
 
-    /** @return the index of the first argument from {@code from} on that is not an option, or args.length */
-    private static int nextWord(String[] args, int from) {
-        int i = from;
-        while (i < args.length && args[i].startsWith("-")) {
-            i++;
+    private static void addWithSubcommands(CommandLine parent, Class<?> command, String subName) {
+        parent.addSubcommand(command);
+        List<Class<?>> subs = SUBCOMMANDS.get(command);
+        if (subs != null) {
+            CommandLine group = parent.getSubcommands().get(command.getAnnotation(Command.class).name());
+            addNamedOrAll(group, subs, subName, null);
         }
-        return i;
     }
 
     /**
