@@ -188,6 +188,11 @@ public final class LocalRegistry implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** @return the loopback port it listens on. */
+    public int port() {
+        return port;
+    }
+
     /** @return {@code docker://127.0.0.1:PORT/REPO:TAG}. */
     public ImageReference ref(String repoAndTag) {
         return ImageReference.parse("docker://" + host() + "/" + repoAndTag);

@@ -12,7 +12,7 @@ public final class RegistryOrphanChild {
 
     public static void main(String[] args) throws Exception {
         LocalRegistry r = LocalRegistry.start(Path.of(args[0]), "", "");
-        System.out.println("PORT " + r.host().substring(r.host().indexOf(':') + 1));
+        System.out.println("PORT " + r.port());
         System.out.flush();
         Thread.sleep(60_000);
         r.close();
