@@ -110,7 +110,7 @@ public class StackRandomRead {
                         + (writes.equals("disjoint") ? "-disjoint" : "")));
                 Files.write(to.resolve("offsets.u64"), ZFileBenchInput.u64(offsets));
                 for (int k = 0; k < layers; k++) {
-                    String name = "l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile");
+                    String name = layerFile(format, k);
                     Files.copy(dir.resolve(name), to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
             }
@@ -128,11 +128,16 @@ public class StackRandomRead {
         }
         long stored = 0;
         for (int k = 0; k < layers; k++) {
-            stored += Files.size(dir.resolve("l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile")));
+            stored += Files.size(dir.resolve(layerFile(format, k)));
         }
         System.out.printf("%n[StackRandomRead] %s, %d layers, %s writes, %s, %.1f MB in layer files, merged index %d "
                 + "segments (%.2f bytes/segment)%n", format, layers, writes, io, stored / 1e6,
                 stack.mergedIndex().size(), stack.mergedIndex().bytesPerSegment());
+    }
+
+    /** @return the name of layer file {@code k} (0 lowest) of a stack of {@code format} layers */
+    static String layerFile(String format, int k) {
+        return "l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile");
     }
 
     static LayerStack build(Path dir, String format, int layers, String sequence, byte[] content, String io)
@@ -165,7 +170,7 @@ public class StackRandomRead {
         for (int k = 0; k < layers; k++) {
             Path data = dir.resolve("l" + k + ".data");
             Path index = dir.resolve("l" + k + ".index");
-            Path file = dir.resolve("l" + k + (format.equals("raw") ? ".lsmt" : ".lz4.zfile"));
+            Path file = dir.resolve(layerFile(format, k));
             try (WritableLayer w = WritableLayer.create(data, index, new CreateOptions(VSIZE, null, null, null))) {
                 int from = (int) ((long) writes.size() * k / layers);
                 int to = (int) ((long) writes.size() * (k + 1) / layers);
