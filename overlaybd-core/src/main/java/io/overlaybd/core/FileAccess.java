@@ -17,20 +17,18 @@ public enum FileAccess {
      */
     MAPPED,
     /**
-     * {@link #MAPPED} on Java 25 and later, {@link #POSITIONAL} before. A mapping is 2-2.5 times faster for small
-     * random reads, and from Java 25 it is as safe as positional reads for sealed layers: {@link MappedFileDevice}
-     * unmaps on close (Java 22+), and a fault under the mapping (a file truncated while open, a disk error) is
-     * reported in the read that hit it (measured on Java 25; on Java 17 it is posted to the thread and thrown later).
-     * Java 22-24 were not measured, so they keep positional reads. The system property
-     * {@value #PROPERTY} ({@code positional}, {@code mapped} or {@code auto}) overrides the choice.
+     * {@link #MAPPED} wherever {@link MappedFileDevice} can unmap on close (Java 22+ through a shared arena, Java 17
+     * to 21 through the JDK's {@code invokeCleaner}: every JDK with {@code jdk.unsupported}), {@link #POSITIONAL}
+     * elsewhere. A mapping is 2-2.5 times faster for small random reads and as safe as positional reads for sealed
+     * layers: close unmaps at once and never under a running read, and a page lost under the mapping (a file
+     * truncated while open, a disk error) fails the read that touched it with an {@link IOException} on every JDK
+     * (see {@link MappedFileDevice}). The system property {@value #PROPERTY} ({@code positional}, {@code mapped} or
+     * {@code auto}) overrides the choice.
      */
     AUTO;
 
     /** The system property that overrides what {@link #AUTO} picks. */
     public static final String PROPERTY = "overlaybd.fileAccess";
-
-    /** The first Java feature release on which {@link #AUTO} maps files. */
-    static final int MAPPED_FROM = 25;
 
     /** Opens {@code path} read-only as a device of this kind. */
     public RandomAccessBlockDevice open(Path path) throws IOException {
@@ -48,7 +46,7 @@ public enum FileAccess {
         }
         String set = System.getProperty(PROPERTY);
         if (set == null || set.isEmpty() || set.equalsIgnoreCase("auto")) {
-            return byJdk(Runtime.version().feature(), ArenaMaps.AVAILABLE);
+            return byJdk(MappedFileDevice.unmapsOnClose());
         }
         switch (set.toLowerCase(Locale.ROOT)) {
             case "positional":
@@ -62,11 +60,11 @@ public enum FileAccess {
     }
 
     /**
-     * What {@link #AUTO} picks on Java feature release {@code feature}, without the property; {@code arenaMaps}: whether
-     * that JDK has shared arenas ({@link ArenaMaps#AVAILABLE} for the running one).
+     * What {@link #AUTO} picks, without the property, on a JDK where a mapping can ({@code unmapsOnClose}) or cannot
+     * be unmapped on close ({@link MappedFileDevice#unmapsOnClose()} for the running one).
      */
-    static FileAccess byJdk(int feature, boolean arenaMaps) {
-        return feature >= MAPPED_FROM && arenaMaps ? MAPPED : POSITIONAL;
+    static FileAccess byJdk(boolean unmapsOnClose) {
+        return unmapsOnClose ? MAPPED : POSITIONAL;
     }
 
     private static String printable(String s) {

@@ -6,43 +6,42 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A read-only device over a file mapped into memory: a read is a copy out of the page cache, with no system call
  * and no bounce buffer, which makes small random reads of sealed layers several times cheaper than
- * {@link FileDevice}'s positional reads. Safe for concurrent readers.
+ * {@link FileDevice}'s positional reads. Safe for concurrent readers, and for reads racing {@link #close()}.
  *
  * <p>The file is mapped in windows of at most 1 GiB (a Java mapping is limited to 2 GiB), so files of any size
  * work; a read that crosses a window boundary is split. The size is fixed when the device is opened.
  *
- * <p><b>A file truncated under the mapping.</b> Touching a page past the new end of the file faults. Java 25 throws an
- * {@link InternalError} from the faulting copy, which the read turns into an {@link IOException} naming the file and
- * the offset. Java 17 does not report the fault synchronously: the faulting copy stops early (leaving the destination
- * partly unwritten) and the {@link InternalError} is posted to the thread, thrown at some later point, possibly after
- * the read has returned. So that a read never returns such bytes on any JDK, each read checks that its copy reached
- * its end: a truncation removes a suffix of the file, so if any page the read touched is lost, the page of its last
- * byte is lost too and that byte is never copied. The read stores a marker in the destination's last byte before the
- * copy; if the marker is gone after it, the copy completed (the common case, one store and one load). If the marker is
- * still there (the file's byte may simply equal it), the read copies 8 bytes of the file's last page (the
- * <em>canary</em>, whose value is known from the open) into a per-thread array holding their complement: if the file
- * lost any page, the canary copy faults and the array keeps the complement. The read then fails at once with an {@link
- * IOException} naming the file and the offset, after giving the JVM a few points at which to throw the posted {@link
- * InternalError} (which the read catches). In tests on OpenJDK 17 the posted error was always thrown there; a JVM that
- * holds it longer would throw it later, in the reading thread, as before. A truncation that keeps the last page (by
- * less than a page) loses no mapped page: bytes past the new end then read as zeros, which the canary catches only
- * when it changes. A page the kernel cannot read back (a disk I/O error) faults alone, not as a suffix: it raises the
- * same fault, so Java 25 reports it in the read like a truncation, Java 17 only by the JVM's posted {@link
- * InternalError}. Sealed layers are never rewritten in place, which is the intended use.
+ * <p><b>A page lost under the mapping</b> (the file truncated while open, or a page the kernel cannot read back
+ * after a disk error) faults when touched. Java 25 throws an {@link InternalError} from the faulting copy, which the
+ * read turns into an {@link IOException} naming the file and the offset. Java 17 does not report the fault
+ * synchronously: the faulting copy stops early, leaving the rest of the destination unwritten, and the
+ * {@link InternalError} is posted to the thread, to be thrown at some later point. So that a read never returns such
+ * bytes on any JDK, each read checks that its copy reached its last byte: it stores a marker there before the copy,
+ * and if the marker is gone after it, the copy completed (the common case: one store and one load). If the marker is
+ * still there, the read compares the file's own last byte with it: a different byte means the copy stopped early;
+ * the same byte (the file's byte may simply equal the marker) means copying again with the complement of the marker
+ * in place, which the second copy overwrites only if it completes. A copy that stopped early fails the read at once
+ * with an {@link IOException} naming the file and the offset, after giving the JVM a few points at which to throw
+ * the posted {@link InternalError} (which the read catches; in tests on OpenJDK 17 it always was thrown there; a JVM
+ * that holds it longer throws it later, in the reading thread). A truncation that keeps every mapped page (by less
+ * than a page) loses nothing that faults: bytes past the new end read as zeros. Sealed layers are never rewritten in
+ * place, which is the intended use.
  *
- * <p><b>Close and the mapping.</b> On Java 22 and later the windows are mapped into a shared {@code Arena} and
- * {@link #close()} unmaps them at once: a read running at that moment stops with {@link IllegalStateException} (the
- * JDK's close waits until no thread is inside a copy from the mapping), as do reads after it, so the file can be
- * deleted and its space is freed right away. Java 17 cannot unmap on demand: there {@link #close()} makes further
- * reads fail with {@link IllegalStateException} at once (a read already running finishes on the still-valid mapping),
- * but the mapping, which holds address space and not memory, is released only when the garbage collector frees the
- * buffers; on Linux the file can be deleted or replaced meanwhile, but a deleted file's disk space is freed only
- * then, and on Windows a mapped file cannot be deleted until then. {@link #unmapsOnClose()} says which applies.
- * {@link FileAccess#AUTO} chooses this class only where both this and a synchronous fault report hold.
+ * <p><b>Close and the mapping.</b> {@link #close()} unmaps the file at once, so it can be deleted and its space is
+ * freed right away, and no read ever touches unmapped memory: a read running at that moment either completes with
+ * the right bytes or fails with {@link IllegalStateException}, as do reads after it. On Java 22 and later the windows
+ * are mapped into a shared {@code Arena}, whose close waits until no thread is inside a copy from it. On Java 17 to
+ * 21 each read counts itself in and out on one of a few counters (chosen by thread, each on its own cache line, two
+ * atomic additions per read) and checks the closed state in between; {@link #close()} marks the device closed, waits
+ * until every counter is zero, then unmaps with the JDK's {@code invokeCleaner}. Where neither is available (a JDK
+ * without {@code jdk.unsupported}), the mapping is released only when the garbage collector frees the buffers.
+ * {@link #unmapsOnClose()} says whether close unmaps.
  */
 public final class MappedFileDevice extends AbstractBlockDevice {
     /** log2 of the window size: 1 GiB. */
@@ -51,22 +50,25 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     private final ByteBuffer[] windows;
     /** The only window of a file of at most one window, read without the array (one object fewer per read). */
     private final ByteBuffer single;
-    /** The shared arena holding the windows (Java 22+), closed by {@link #close()}; null on Java 17. */
+    /** The shared arena holding the windows (Java 22+), closed by {@link #close()}; null before. */
     private final Object arena;
+    /**
+     * Before Java 22, with {@link BufferUnmapper}: reads in flight, one counter per stripe of threads, at
+     * {@link #SPREAD}, 2 * {@link #SPREAD}, ... longs (none on the cache line of the array's length, which every
+     * access reads); {@link #close()} unmaps once all are zero. Null otherwise.
+     */
+    private final AtomicLongArray reading;
     private final int shift;
     private final long window;
     private final int mask;
     private final long size;
-    /** The last window, which holds the canary, and the canary's index in it and its value (see the class doc). */
-    private final ByteBuffer last;
-    private final int canaryAt;
-    private final int canaryLength;
-    private final long canary;
 
-    private static final ThreadLocal<byte[]> CANARY = ThreadLocal.withInitial(() -> new byte[8]);
+    /** Counters of reads in flight (a power of two), and the distance between two, in longs: 128 bytes. */
+    private static final int STRIPES = 8;
+    private static final int SPREAD = 16;
     /**
      * Written to the last byte of the destination before the copy: if it is still there after, the copy may have
-     * stopped at a lost page and the canary decides (see the class doc).
+     * stopped early at a lost page (see the class doc).
      */
     private static final byte MARK = (byte) 0xA7;
 
@@ -74,21 +76,12 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         super(description);
         this.windows = windows;
         this.arena = arena;
+        this.reading = arena == null && BufferUnmapper.AVAILABLE ? new AtomicLongArray((STRIPES + 1) * SPREAD) : null;
         this.single = windows.length == 1 ? windows[0] : null;
         this.shift = shift;
         this.window = 1L << shift;
         this.mask = (int) (window - 1);
         this.size = size;
-        this.last = windows.length == 0 ? null : windows[windows.length - 1];
-        // the last (up to) 8 bytes of the file, inside the last window
-        long lastStart = windows.length == 0 ? 0 : (long) (windows.length - 1) << shift;
-        this.canaryLength = (int) Math.min(8, size - lastStart);
-        this.canaryAt = (int) (size - canaryLength - lastStart);
-        long c = 0;
-        for (int i = 0; i < canaryLength; i++) {
-            c |= (last.get(canaryAt + i) & 0xFFL) << (8 * i);
-        }
-        this.canary = c;
     }
 
     /** Maps all of {@code path} read-only. The file channel is closed again before this returns. */
@@ -139,18 +132,44 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     }
 
     /**
-     * @return whether {@link #close()} unmaps the file at once (Java 22 and later), rather than leaving that to the
-     *         garbage collector (Java 17 to 21)
+     * @return whether {@link #close()} unmaps the file at once (Java 22 and later through an arena, Java 17 to 21
+     *         through the JDK's {@code invokeCleaner}), rather than leaving that to the garbage collector
      */
     public static boolean unmapsOnClose() {
-        return ArenaMaps.AVAILABLE;
+        return ArenaMaps.AVAILABLE || BufferUnmapper.AVAILABLE;
     }
 
     @Override
     protected void closeResources() {
         if (arena != null) {
             ArenaMaps.close(arena);
+        } else if (reading != null) {
+            // closed is set: a read counted in after this sees it and leaves the windows alone; wait for the rest
+            for (int spins = 0; inFlight(); spins++) {
+                if (spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+            for (ByteBuffer w : windows) {
+                BufferUnmapper.unmap(w);
+            }
         }
+    }
+
+    private boolean inFlight() {
+        for (int i = SPREAD; i <= STRIPES * SPREAD; i += SPREAD) {
+            if (reading.get(i) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This thread's counter in {@link #reading}. */
+    private static int stripe() {
+        return (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * SPREAD;
     }
 
     @Override
@@ -160,48 +179,55 @@ public final class MappedFileDevice extends AbstractBlockDevice {
 
     @Override
     protected int readAt(long position, byte[] dst, int dstOffset, int n) throws IOException {
-        ByteBuffer one = single;
-        int tail = dstOffset + n - 1;
-        try {
-            dst[tail] = MARK;
-            if (one != null) {
-                one.get((int) position, dst, dstOffset, n);
-            } else {
-                for (int done = 0; done < n; ) {
-                    long at = position + done;
-                    int in = (int) at & mask;
-                    int k = (int) Math.min(n - done, window - in);
-                    windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
-                    done += k;
-                }
-            }
-            if (dst[tail] == MARK) {
-                checkCanary(position, n);
-            }
-        } catch (InternalError e) {
-            throw lostPages(position, n, e);
-        } catch (IllegalStateException e) {
-            throw closedDuringRead(e);
+        AtomicLongArray r = reading;
+        if (r == null) {
+            return copy(position, dst, dstOffset, n);
         }
-        return n;
+        int at = stripe();
+        r.getAndIncrement(at);
+        try {
+            if (isClosed()) {
+                throw closedDuringRead(null);
+            }
+            return copy(position, dst, dstOffset, n);
+        } finally {
+            r.getAndDecrement(at);
+        }
     }
 
     @Override
     protected int readAt(long position, ByteBuffer dst, int n) throws IOException {
-        int done = 0;
-        int tail = dst.position() + n - 1;
+        AtomicLongArray r = reading;
+        if (r == null) {
+            return copy(position, dst, n);
+        }
+        int at = stripe();
+        r.getAndIncrement(at);
         try {
-            dst.put(tail, MARK);
-            while (done < n) {
-                long at = position + done;
-                int in = (int) at & mask;
-                int k = (int) Math.min(n - done, window - in);
-                dst.put(dst.position(), windows[(int) (at >>> shift)], in, k);
-                dst.position(dst.position() + k);
-                done += k;
+            if (isClosed()) {
+                throw closedDuringRead(null);
             }
-            if (dst.get(tail) == MARK) {
-                checkCanary(position, n);
+            return copy(position, dst, n);
+        } finally {
+            r.getAndDecrement(at);
+        }
+    }
+
+    private int copy(long position, byte[] dst, int dstOffset, int n) throws IOException {
+        int tail = dstOffset + n - 1;
+        try {
+            dst[tail] = MARK;
+            copyOnce(position, dst, dstOffset, n);
+            if (dst[tail] == MARK) {
+                // the copy stopped early, or the file's byte is the marker: copy again over its complement
+                if (byteAt(position + n - 1) != MARK) {
+                    throw lostPages(position, n, drainPostedFault());
+                }
+                dst[tail] = (byte) ~MARK;
+                copyOnce(position, dst, dstOffset, n);
+                if (dst[tail] != MARK) {
+                    throw lostPages(position, n, drainPostedFault());
+                }
             }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
@@ -211,24 +237,60 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         return n;
     }
 
-    /**
-     * Fails the read if the canary cannot be read back: see the class doc. Allocation-free; a copy of 8 bytes and a
-     * thread-local lookup.
-     */
-    private void checkCanary(long position, int n) throws IOException {
-        byte[] b = CANARY.get();
-        long flipped = ~canary;
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (flipped >>> (8 * i));
+    private void copyOnce(long position, byte[] dst, int dstOffset, int n) {
+        ByteBuffer one = single;
+        if (one != null) {
+            one.get((int) position, dst, dstOffset, n);
+            return;
         }
-        last.get(canaryAt, b, 0, canaryLength);
-        long got = 0;
-        for (int i = 0; i < canaryLength; i++) {
-            got |= (b[i] & 0xFFL) << (8 * i);
+        for (int done = 0; done < n; ) {
+            long at = position + done;
+            int in = (int) at & mask;
+            int k = (int) Math.min(n - done, window - in);
+            windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
+            done += k;
         }
-        if (got != canary) {
-            throw lostPages(position, n, drainPostedFault());
+    }
+
+    private int copy(long position, ByteBuffer dst, int n) throws IOException {
+        int start = dst.position();
+        int tail = start + n - 1;
+        try {
+            dst.put(tail, MARK);
+            copyOnce(position, dst, start, n);
+            if (dst.get(tail) == MARK) {
+                // as in copy(long, byte[], int, int)
+                if (byteAt(position + n - 1) != MARK) {
+                    throw lostPages(position, n, drainPostedFault());
+                }
+                dst.put(tail, (byte) ~MARK);
+                copyOnce(position, dst, start, n);
+                if (dst.get(tail) != MARK) {
+                    throw lostPages(position, n, drainPostedFault());
+                }
+            }
+        } catch (InternalError e) {
+            throw lostPages(position, n, e);
+        } catch (IllegalStateException e) {
+            throw closedDuringRead(e);
         }
+        dst.position(start + n);
+        return n;
+    }
+
+    private void copyOnce(long position, ByteBuffer dst, int start, int n) {
+        for (int done = 0; done < n; ) {
+            long at = position + done;
+            int in = (int) at & mask;
+            int k = (int) Math.min(n - done, window - in);
+            dst.put(start + done, windows[(int) (at >>> shift)], in, k);
+            done += k;
+        }
+    }
+
+    /** The file's byte at {@code position} (on Java 17 a lost page yields an arbitrary value, see the class doc). */
+    private byte byteAt(long position) {
+        return windows[(int) (position >>> shift)].get((int) position & mask);
     }
 
     /**
@@ -255,10 +317,11 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     @SuppressWarnings("unused") // keeps the drain's allocation
     private static volatile Object sink;
 
-    /** The fault may be reported anywhere in the read (or after it), so the whole read's range is named. */
+    /** The fault may be anywhere in the read, so the whole read's range is named. */
     private IOException lostPages(long offset, int length, InternalError e) {
         return new IOException(description() + ": mapped file could not be read at offset " + offset + " ("
-                + length + " bytes): it was truncated below its opened size " + size + " while open", e);
+                + length + " bytes): a page under the mapping is gone (the file was truncated below its opened size "
+                + size + " while open, or the disk failed)", e);
     }
 
 }

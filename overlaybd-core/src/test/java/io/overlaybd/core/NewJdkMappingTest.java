@@ -11,28 +11,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link FileAccess#AUTO} and the arena-backed {@link MappedFileDevice}. The suite runs on Java 17, where AUTO stays
- * positional; what Java 25 changes is checked by {@link NewJdkMappingProbe} in a child JVM of Java 25 or later
- * ({@link NewerJdk}).
+ * {@link FileAccess#AUTO} and the arena-backed {@link MappedFileDevice}. The suite runs on Java 17, where a mapping is
+ * unmapped through {@code invokeCleaner} ({@link MappedFileDeviceTest}); the arena of Java 22 and later is checked by
+ * {@link NewJdkMappingProbe} in a child JVM of Java 25 or later ({@link NewerJdk}).
  */
 class NewJdkMappingTest {
     @TempDir
     Path tmp;
 
     @Test
-    void autoIsPositionalBeforeJava25AndMappedFromIt() {
-        assertThat(FileAccess.byJdk(17, false)).isEqualTo(FileAccess.POSITIONAL);
-        assertThat(FileAccess.byJdk(22, true)).isEqualTo(FileAccess.POSITIONAL);
-        assertThat(FileAccess.byJdk(24, true)).isEqualTo(FileAccess.POSITIONAL);
-        assertThat(FileAccess.byJdk(25, true)).isEqualTo(FileAccess.MAPPED);
-        assertThat(FileAccess.byJdk(26, false)).isEqualTo(FileAccess.POSITIONAL);
+    void autoMapsWhereCloseCanUnmap() {
+        assertThat(FileAccess.byJdk(true)).isEqualTo(FileAccess.MAPPED);
+        assertThat(FileAccess.byJdk(false)).isEqualTo(FileAccess.POSITIONAL);
     }
 
     @Test
     void theRunningJdkDecides() throws IOException {
-        int feature = Runtime.version().feature();
-        assertThat(MappedFileDevice.unmapsOnClose()).isEqualTo(feature >= 22);
-        assertThat(FileAccess.AUTO.resolve()).isEqualTo(feature >= 25 ? FileAccess.MAPPED : FileAccess.POSITIONAL);
+        // Java 17 to 21 unmap through invokeCleaner, 22 and later through an arena: both on every JDK tested
+        assertThat(BufferUnmapper.AVAILABLE).isTrue();
+        assertThat(MappedFileDevice.unmapsOnClose()).isTrue();
+        assertThat(FileAccess.AUTO.resolve()).isEqualTo(FileAccess.MAPPED);
         assertThat(FileAccess.POSITIONAL.resolve()).isEqualTo(FileAccess.POSITIONAL);
         assertThat(FileAccess.MAPPED.resolve()).isEqualTo(FileAccess.MAPPED);
     }
@@ -61,7 +59,7 @@ class NewJdkMappingTest {
     @Test
     void onJava25AutoMapsAndTheMappingKeepsItsPromises() throws Exception {
         Path work = Files.createDirectory(tmp.resolve("work"));
-        String text = NewerJdk.run(FileAccess.MAPPED_FROM, "the arena-backed mapping and AUTO = MAPPED", 180, tmp,
+        String text = NewerJdk.run(25, "the arena-backed mapping and AUTO = MAPPED", 180, tmp,
                 NewJdkMappingProbe.class, work.toString());
         assertThat(text).contains("PASS auto-picks-mapped", "PASS reads-equal-content", "PASS close-unmaps",
                 "PASS truncation-fails-in-the-read", "PASS close-racing-reads", "ALL PASSED");

@@ -63,7 +63,7 @@ public final class Image implements AutoCloseable {
 
     /**
      * Opens a config.json or blob files, as {@link #open(List, boolean)}, reading every blob file as {@code access}
-     * says (the other overloads use {@link FileAccess#AUTO}: mapped on Java 25+, positional before).
+     * says (the other overloads use {@link FileAccess#AUTO}: mapped wherever close can unmap).
      */
     public static Image open(List<Path> inputs, boolean writeResult, FileAccess access) throws IOException {
         return open(inputs, writeResult, access, false);
