@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * and if the marker is gone after it, the copy completed (the common case: one store and one load). If the marker is
  * still there, the read compares the file's own last byte with it: a different byte means the copy stopped early;
  * the same byte (the file's byte may simply equal the marker) means copying again with the complement of the marker
- * in place, which the second copy overwrites only if it completes. A copy that stopped early fails the read at once
+ * in place, which the second copy overwrites only if it completes. Pieces under 16 bytes go through a small direct
+ * buffer: the JDK copies them into an array by single-byte loads, and Java 17 skips a faulting load silently. A copy that stopped early fails the read at once
  * with an {@link IOException} naming the file and the offset, after giving the JVM a few points at which to throw
  * the posted {@link InternalError} (which the read catches; in tests on OpenJDK 17 it always was thrown there; a JVM
  * that holds it longer throws it later, in the reading thread). A truncation that keeps every mapped page (by less
@@ -39,8 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  * are mapped into a shared {@code Arena}, whose close waits until no thread is inside a copy from it. On Java 17 to
  * 21 each read counts itself in and out on one of a few counters (chosen by thread, each on its own cache line, two
  * atomic additions per read) and checks the closed state in between; {@link #close()} marks the device closed, waits
- * until every counter is zero, then unmaps with the JDK's {@code invokeCleaner}. Where neither is available (a JDK
- * without {@code jdk.unsupported}), the mapping is released only when the garbage collector frees the buffers.
+ * until every counter is zero, then unmaps with the JDK's {@code invokeCleaner}. If a counter is still up after 10
+ * seconds (a read stuck on a page the disk cannot deliver), close returns and leaves the mapping to the garbage
+ * collector rather than unmap under a reader. Where neither way is available (a JDK without {@code jdk.unsupported}),
+ * the mapping is released only when the garbage collector frees the buffers.
  * {@link #unmapsOnClose()} says whether close unmaps.
  */
 public final class MappedFileDevice extends AbstractBlockDevice {
@@ -63,6 +66,8 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     private final int mask;
     private final long size;
 
+    /** How long close() waits for reads in flight before it leaves the mapping to the garbage collector. */
+    static final long CLOSE_WAIT_NANOS = 10_000_000_000L;
     /** Counters of reads in flight (a power of two), and the distance between two, in longs: 128 bytes. */
     private static final int STRIPES = 8;
     private static final int SPREAD = 16;
@@ -71,6 +76,10 @@ public final class MappedFileDevice extends AbstractBlockDevice {
      * stopped early at a lost page (see the class doc).
      */
     private static final byte MARK = (byte) 0xA7;
+    /** Pieces shorter than this go through {@link #SCRATCH} (see {@link #copyShort}); the JDK's loop ends at 6. */
+    private static final int SHORT = 16;
+    private static final ThreadLocal<ByteBuffer> SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SHORT));
 
     private MappedFileDevice(ByteBuffer[] windows, Object arena, int shift, long size, String description) {
         super(description);
@@ -144,8 +153,15 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         if (arena != null) {
             ArenaMaps.close(arena);
         } else if (reading != null) {
-            // closed is set: a read counted in after this sees it and leaves the windows alone; wait for the rest
+            // closed is set: a read counted in after this sees it and leaves the windows alone; wait for the rest.
+            // A counter that stays up (a read stuck on a page the kernel cannot fetch, or an error the JVM posted
+            // to a reader thrown between its count and its try) leaves the mapping to the garbage collector, which
+            // is safe, rather than hang close or unmap under a reader
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
             for (int spins = 0; inFlight(); spins++) {
+                if (System.nanoTime() - deadline > 0) {
+                    return;
+                }
                 if (spins < 100) {
                     Thread.onSpinWait();
                 } else {
@@ -217,15 +233,16 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         int tail = dstOffset + n - 1;
         try {
             dst[tail] = MARK;
-            copyOnce(position, dst, dstOffset, n);
+            if (!copyOnce(position, dst, dstOffset, n)) {
+                throw lostPages(position, n, drainPostedFault());
+            }
             if (dst[tail] == MARK) {
                 // the copy stopped early, or the file's byte is the marker: copy again over its complement
                 if (byteAt(position + n - 1) != MARK) {
                     throw lostPages(position, n, drainPostedFault());
                 }
                 dst[tail] = (byte) ~MARK;
-                copyOnce(position, dst, dstOffset, n);
-                if (dst[tail] != MARK) {
+                if (!copyOnce(position, dst, dstOffset, n) || dst[tail] != MARK) {
                     throw lostPages(position, n, drainPostedFault());
                 }
             }
@@ -237,19 +254,52 @@ public final class MappedFileDevice extends AbstractBlockDevice {
         return n;
     }
 
-    private void copyOnce(long position, byte[] dst, int dstOffset, int n) {
+    /** @return false if a short piece's copy stopped early (see {@link #copyShort}) */
+    private boolean copyOnce(long position, byte[] dst, int dstOffset, int n) {
         ByteBuffer one = single;
-        if (one != null) {
+        if (one != null && n >= SHORT) {
             one.get((int) position, dst, dstOffset, n);
-            return;
+            return true;
         }
         for (int done = 0; done < n; ) {
             long at = position + done;
             int in = (int) at & mask;
             int k = (int) Math.min(n - done, window - in);
-            windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
+            ByteBuffer w = windows[(int) (at >>> shift)];
+            if (k >= SHORT) {
+                w.get(in, dst, dstOffset + done, k);
+            } else if (!copyShort(w, in, dst, dstOffset + done, k)) {
+                return false;
+            }
             done += k;
         }
+        return true;
+    }
+
+    /**
+     * Copies {@code k < SHORT} bytes of {@code w} at {@code in} through this thread's direct scratch buffer. A heap
+     * array copy that short is a loop of single-byte loads on Java 17, and a fault there skips the byte silently
+     * (the destination keeps whatever the register held); a copy between buffers is one bulk copy, which stops at a
+     * lost page like every longer read, so the same last-byte check applies to it.
+     *
+     * @return false if the copy stopped early
+     */
+    private static boolean copyShort(ByteBuffer w, int in, byte[] dst, int off, int k) {
+        ByteBuffer b = SCRATCH.get();
+        b.put(k - 1, MARK);
+        b.put(0, w, in, k);
+        if (b.get(k - 1) == MARK) {
+            if (w.get(in + k - 1) != MARK) {
+                return false;
+            }
+            b.put(k - 1, (byte) ~MARK);
+            b.put(0, w, in, k);
+            if (b.get(k - 1) != MARK) {
+                return false;
+            }
+        }
+        b.get(0, dst, off, k);
+        return true;
     }
 
     private int copy(long position, ByteBuffer dst, int n) throws IOException {
