@@ -31,7 +31,7 @@ final class BufferUnmapper {
             unsafe = the.get(null);
             clean = type.getMethod("invokeCleaner", ByteBuffer.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            clean = null;
+            // no sun.misc.Unsafe, or not accessible: AVAILABLE stays false
         }
         AVAILABLE = clean != null && unsafe != null;
         UNSAFE = unsafe;

@@ -230,21 +230,9 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     }
 
     private int copy(long position, byte[] dst, int dstOffset, int n) throws IOException {
-        int tail = dstOffset + n - 1;
         try {
-            dst[tail] = MARK;
-            if (!copyOnce(position, dst, dstOffset, n)) {
+            if (!copied(position, dst, dstOffset, n)) {
                 throw lostPages(position, n, drainPostedFault());
-            }
-            if (dst[tail] == MARK) {
-                // the copy stopped early, or the file's byte is the marker: copy again over its complement
-                if (byteAt(position + n - 1) != MARK) {
-                    throw lostPages(position, n, drainPostedFault());
-                }
-                dst[tail] = (byte) ~MARK;
-                if (!copyOnce(position, dst, dstOffset, n) || dst[tail] != MARK) {
-                    throw lostPages(position, n, drainPostedFault());
-                }
             }
         } catch (InternalError e) {
             throw lostPages(position, n, e);
@@ -252,6 +240,60 @@ public final class MappedFileDevice extends AbstractBlockDevice {
             throw closedDuringRead(e);
         }
         return n;
+    }
+
+    private int copy(long position, ByteBuffer dst, int n) throws IOException {
+        int start = dst.position();
+        try {
+            if (!copied(position, dst, start, n)) {
+                throw lostPages(position, n, drainPostedFault());
+            }
+        } catch (InternalError e) {
+            throw lostPages(position, n, e);
+        } catch (IllegalStateException e) {
+            throw closedDuringRead(e);
+        }
+        dst.position(start + n);
+        return n;
+    }
+
+    /**
+     * Copies {@code n} bytes at {@code position} into {@code dst[off..]} and checks that the copy reached its last
+     * byte (see the class doc).
+     *
+     * @return false if it stopped early at a lost page (Java 25 throws {@link InternalError} instead)
+     */
+    private boolean copied(long position, byte[] dst, int off, int n) {
+        int tail = off + n - 1;
+        dst[tail] = MARK;
+        if (!copyOnce(position, dst, off, n)) {
+            return false;
+        }
+        if (dst[tail] != MARK) {
+            return true;
+        }
+        // the copy stopped early, or the file's byte is the marker: copy again over its complement
+        if (byteAt(position + n - 1) != MARK) {
+            return false;
+        }
+        dst[tail] = (byte) ~MARK;
+        return copyOnce(position, dst, off, n) && dst[tail] == MARK;
+    }
+
+    /** As {@link #copied(long, byte[], int, int)}, into {@code dst} from its index {@code start} on. */
+    private boolean copied(long position, ByteBuffer dst, int start, int n) {
+        int tail = start + n - 1;
+        dst.put(tail, MARK);
+        copyOnce(position, dst, start, n);
+        if (dst.get(tail) != MARK) {
+            return true;
+        }
+        if (byteAt(position + n - 1) != MARK) {
+            return false;
+        }
+        dst.put(tail, (byte) ~MARK);
+        copyOnce(position, dst, start, n);
+        return dst.get(tail) == MARK;
     }
 
     /** @return false if a short piece's copy stopped early (see {@link #copyShort}) */
@@ -265,10 +307,9 @@ public final class MappedFileDevice extends AbstractBlockDevice {
             long at = position + done;
             int in = (int) at & mask;
             int k = (int) Math.min(n - done, window - in);
-            ByteBuffer w = windows[(int) (at >>> shift)];
             if (k >= SHORT) {
-                w.get(in, dst, dstOffset + done, k);
-            } else if (!copyShort(w, in, dst, dstOffset + done, k)) {
+                windows[(int) (at >>> shift)].get(in, dst, dstOffset + done, k);
+            } else if (!copyShort(at, dst, dstOffset + done, k)) {
                 return false;
             }
             done += k;
@@ -277,55 +318,20 @@ public final class MappedFileDevice extends AbstractBlockDevice {
     }
 
     /**
-     * Copies {@code k < SHORT} bytes of {@code w} at {@code in} through this thread's direct scratch buffer. A heap
-     * array copy that short is a loop of single-byte loads on Java 17, and a fault there skips the byte silently
-     * (the destination keeps whatever the register held); a copy between buffers is one bulk copy, which stops at a
-     * lost page like every longer read, so the same last-byte check applies to it.
+     * Copies {@code k < SHORT} bytes at {@code position}, inside one window, through this thread's direct scratch
+     * buffer. A heap array copy that short is a loop of single-byte loads on Java 17, and a fault there skips the
+     * byte silently (the destination keeps whatever the register held); a copy between buffers is one bulk copy,
+     * which stops at a lost page like every longer read, so the buffer path's last-byte check applies to it.
      *
      * @return false if the copy stopped early
      */
-    private static boolean copyShort(ByteBuffer w, int in, byte[] dst, int off, int k) {
+    private boolean copyShort(long position, byte[] dst, int off, int k) {
         ByteBuffer b = SCRATCH.get();
-        b.put(k - 1, MARK);
-        b.put(0, w, in, k);
-        if (b.get(k - 1) == MARK) {
-            if (w.get(in + k - 1) != MARK) {
-                return false;
-            }
-            b.put(k - 1, (byte) ~MARK);
-            b.put(0, w, in, k);
-            if (b.get(k - 1) != MARK) {
-                return false;
-            }
+        if (!copied(position, b, 0, k)) {
+            return false;
         }
         b.get(0, dst, off, k);
         return true;
-    }
-
-    private int copy(long position, ByteBuffer dst, int n) throws IOException {
-        int start = dst.position();
-        int tail = start + n - 1;
-        try {
-            dst.put(tail, MARK);
-            copyOnce(position, dst, start, n);
-            if (dst.get(tail) == MARK) {
-                // as in copy(long, byte[], int, int)
-                if (byteAt(position + n - 1) != MARK) {
-                    throw lostPages(position, n, drainPostedFault());
-                }
-                dst.put(tail, (byte) ~MARK);
-                copyOnce(position, dst, start, n);
-                if (dst.get(tail) != MARK) {
-                    throw lostPages(position, n, drainPostedFault());
-                }
-            }
-        } catch (InternalError e) {
-            throw lostPages(position, n, e);
-        } catch (IllegalStateException e) {
-            throw closedDuringRead(e);
-        }
-        dst.position(start + n);
-        return n;
     }
 
     private void copyOnce(long position, ByteBuffer dst, int start, int n) {
