@@ -4,6 +4,7 @@ import static io.overlaybd.cli.Cli.fx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.overlaybd.testing.NewerJdk;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +99,36 @@ class ShadedJarTest {
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(Files.readAllBytes(viaLauncher)).isEqualTo(Files.readAllBytes(plain));
         }
+    }
+
+    /**
+     * zstd-jni's classes for Java 22 and later (an FFM binding of the same native library, costly to link at every
+     * start) are left out of the jar, so that every JDK runs its JNI classes: on Java 25 a zstd ZFile reads through
+     * them, to the same bytes, and no FFM linker is loaded.
+     */
+    @Test
+    void zstdRunsThroughJniOnEveryJdk(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            assertThat(jar.getEntry("com/github/luben/zstd/ZstdDecompressCtx.class")).isNotNull();
+            assertThat(jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("META-INF/versions/")
+                    && n.contains("/com/github/luben/") && n.endsWith(".class"))).isEmpty();
+        }
+        Path java25 = NewerJdk.require(25, "zstd-jni's JNI classes on Java 25");
+        String f = fx("zfile/input.zstd.4k.crc.zfile");
+        Path log = tmp.resolve("classes.log");
+        Process p = new ProcessBuilder(java25.toString(), "-Xlog:class+load=info:file=" + log, "-jar",
+                JAR.toString(), "cat", "--offset", "65000", "--length", "70000", f).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        assertThat(err).isEmpty(); // no native-access warning either (the manifest allows it)
+        assertThat(Cli.sha256(out)).isEqualTo(Cli.sha256(run("cat", "--offset", "65000", "--length", "70000", f)
+                .out()));
+        String classes = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(classes).contains("com.github.luben.zstd.ZstdDecompressCtx ")
+                .doesNotContain("com.github.luben.zstd.ZstdBinding", "java.lang.foreign.Linker ");
     }
 
     @Test

@@ -53,11 +53,10 @@ public final class NewerJdk {
     }
 
     /**
-     * Runs {@code mainClass} (from the test class path) with {@code args} on Java {@code feature} or later and
-     * returns its output (stdout and stderr) after asserting that it exited 0 within {@code seconds}.
+     * @return a java binary of feature release {@code feature} or later; without one the calling test is skipped
+     *         (aborted) saying that {@code what} was not tested, or, under {@code CI=true}, fails
      */
-    public static String run(int feature, String what, int seconds, Path scratch, Class<?> mainClass,
-            String... args) throws IOException, InterruptedException {
+    public static Path require(int feature, String what) throws IOException {
         Optional<Path> java = find(feature);
         if (java.isEmpty()) {
             String why = "no JDK " + feature + " or later found (set OVERLAYBD_TEST_JDK to one's home, or install "
@@ -67,8 +66,18 @@ public final class NewerJdk {
             }
             Assumptions.abort(why);
         }
+        return java.get();
+    }
+
+    /**
+     * Runs {@code mainClass} (from the test class path) with {@code args} on Java {@code feature} or later and
+     * returns its output (stdout and stderr) after asserting that it exited 0 within {@code seconds}.
+     */
+    public static String run(int feature, String what, int seconds, Path scratch, Class<?> mainClass,
+            String... args) throws IOException, InterruptedException {
+        Path java = require(feature, what);
         Path out = Files.createTempFile(scratch, "child", ".out");
-        List<String> cmd = new ArrayList<>(List.of(java.get().toString(), "-Xmx512m",
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 mainClass.getName()));
         cmd.addAll(List.of(args));
