@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class ShadedJarTest {
     static final Path JAR = Path.of("target/overlaybd.jar");
+    /** The suite's JDK. */
+    static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 
     @BeforeAll
     static void needsTheJar() throws IOException {
@@ -35,8 +37,14 @@ class ShadedJarTest {
     }
 
     static Process start(String... args) throws IOException {
+        return start(JAVA, List.of(), args);
+    }
+
+    /** Starts {@code java jvmOptions -jar overlaybd.jar args}. */
+    static Process start(Path java, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(JAR.toString());
         cmd.addAll(List.of(args));
@@ -47,7 +55,11 @@ class ShadedJarTest {
     }
 
     static Run run(String... args) throws Exception {
-        Process p = start(args);
+        return run(JAVA, List.of(), args);
+    }
+
+    static Run run(Path java, List<String> jvmOptions, String... args) throws Exception {
+        Process p = start(java, jvmOptions, args);
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -87,7 +99,7 @@ class ShadedJarTest {
             Path plain = tmp.resolve(algorithm + ".plain.zfile");
             ProcessBuilder pb = new ProcessBuilder("bash", Path.of("..", "overlaybd").toString(), "zfile", "compress",
                     "--algorithm", algorithm, fx("zfile/input.bin"), viaLauncher.toString()).redirectErrorStream(true);
-            pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            pb.environment().put("JAVA", JAVA.toString());
             pb.environment().put("OVERLAYBD_JAVA_OPTS", "-Xlog:library=info");
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -116,15 +128,11 @@ class ShadedJarTest {
         Path java25 = NewerJdk.require(25, "zstd-jni's JNI classes on Java 25");
         String f = fx("zfile/input.zstd.4k.crc.zfile");
         Path log = tmp.resolve("classes.log");
-        Process p = new ProcessBuilder(java25.toString(), "-Xlog:class+load=info:file=" + log, "-jar",
-                JAR.toString(), "cat", "--offset", "65000", "--length", "70000", f).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(err).isZero();
-        assertThat(err).isEmpty(); // no native-access warning either (the manifest allows it)
-        assertThat(Cli.sha256(out)).isEqualTo(Cli.sha256(run("cat", "--offset", "65000", "--length", "70000", f)
+        Run r = run(java25, List.of("-Xlog:class+load=info:file=" + log), "cat", "--offset", "65000", "--length",
+                "70000", f);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty(); // no native-access warning either (the manifest allows it)
+        assertThat(Cli.sha256(r.out())).isEqualTo(Cli.sha256(run("cat", "--offset", "65000", "--length", "70000", f)
                 .out()));
         String classes = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(classes).contains("com.github.luben.zstd.ZstdDecompressCtx ")

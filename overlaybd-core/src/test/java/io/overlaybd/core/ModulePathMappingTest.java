@@ -3,11 +3,9 @@ package io.overlaybd.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.overlaybd.testing.ModulePathProbe;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.overlaybd.testing.NewerJdk;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,19 +23,10 @@ class ModulePathMappingTest {
         Path core = Path.of(MappedFileDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path probes = Path.of(ModulePathProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path out = tmp.resolve("out.txt");
         // only io.overlaybd.core and what it requires are observable, as when an application module requires it
-        Process p = new ProcessBuilder(List.of(java.toString(), "--module-path", core.toString(),
+        String text = NewerJdk.runChild(List.of(java.toString(), "--module-path", core.toString(),
                 "--limit-modules", "io.overlaybd.core", "--add-modules", "io.overlaybd.core",
-                "-cp", probes.toString(), ModulePathProbe.class.getName()))
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String text = Files.readString(out, StandardCharsets.UTF_8);
-        assertThat(done).as("child finished: %s", text).isTrue();
-        assertThat(p.exitValue()).as(text).isZero();
+                "-cp", probes.toString(), ModulePathProbe.class.getName()), "the module-path child", 60, tmp);
         assertThat(text.strip()).isEqualTo("named=true unmapsOnClose=true auto=MAPPED");
     }
 }

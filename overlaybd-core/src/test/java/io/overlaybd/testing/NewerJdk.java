@@ -76,20 +76,29 @@ public final class NewerJdk {
     public static String run(int feature, String what, int seconds, Path scratch, Class<?> mainClass,
             String... args) throws IOException, InterruptedException {
         Path java = require(feature, what);
-        Path out = Files.createTempFile(scratch, "child", ".out");
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 mainClass.getName()));
         cmd.addAll(List.of(args));
+        return runChild(cmd, what + ": the Java " + feature + " child", seconds, scratch);
+    }
+
+    /**
+     * Runs the command {@code cmd} (a child JVM, say) and returns its output (stdout and stderr) after asserting that
+     * it exited 0 within {@code seconds}; {@code what} names it in the assertion messages. A child that overstays is
+     * killed.
+     */
+    public static String runChild(List<String> cmd, String what, int seconds, Path scratch)
+            throws IOException, InterruptedException {
+        Path out = Files.createTempFile(scratch, "child", ".out");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
         if (!done) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         String text = Files.readString(out, StandardCharsets.UTF_8);
-        assertThat(done).as("%s: the Java %d child finished within %d s; output:%n%s", what, feature, seconds, text)
-                .isTrue();
-        assertThat(p.exitValue()).as("%s: the Java %d child's exit code; output:%n%s", what, feature, text).isZero();
+        assertThat(done).as("%s finished within %d s; output:%n%s", what, seconds, text).isTrue();
+        assertThat(p.exitValue()).as("%s: exit code; output:%n%s", what, text).isZero();
         return text;
     }
 }
